@@ -1,0 +1,76 @@
+# dm-raid-p2p: wrapper around Kbuild (kernel modules), CMake (the tool and
+# its tests) and the QEMU rig. `make help` lists the targets.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KSRC ?= $(KDIR)
+BUILD ?= build
+JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+CMAKE_FLAGS ?=
+
+TOP := $(abspath .)
+RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
+
+.PHONY: all help deps rig kernel rootfs modules rig-modules tool check \
+	check-unit check-vm demo install clean
+
+all: tool modules
+
+help:
+	@echo 'make demo                 set up everything, boot the rig, run the demo'
+	@echo 'make check                all tests: unit, then in the rig'
+	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
+	@echo 'make tool                 build p2praid-tool and the test programs'
+	@echo 'make install              install the modules (extra/) and the tool'
+	@echo 'make rig                  install packages, build the guest kernel and root fs'
+	@echo 'make clean                remove build products (not the rig cache)'
+
+deps:
+	@scripts/install-deps
+
+kernel: deps
+	@tests/vm/build-kernel >/dev/null
+
+rootfs: deps
+	@tests/vm/build-rootfs >/dev/null
+
+rig: kernel rootfs
+
+# Build the modules against KDIR and stage the .ko files for the rig and
+# for `make install` in $(BUILD)/modules/<kernelrelease>/.
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR); pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" W=1 modules
+	@krel=$$($(MAKE) -s -C "$(KDIR)" kernelrelease) && \
+		mkdir -p "$(BUILD)/modules/$$krel" && rm -f "$(BUILD)/modules/$$krel"/*.ko && \
+		find md-core dm-target -name '*.ko' -exec cp {} "$(BUILD)/modules/$$krel/" \;
+
+rig-modules: kernel
+	@$(MAKE) --no-print-directory modules KDIR="$(RIG_KDIR)"
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+tool: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+check-unit: tool
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+
+check-vm: rig rig-modules tool
+	cd $(BUILD) && ctest --output-on-failure -L vm
+
+check: check-unit check-vm
+
+demo: rig rig-modules tool
+	tests/vm/vm-run -- tests/vm/demo.sh
+
+install:
+	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" INSTALL_MOD_DIR=extra modules_install
+	depmod -a $$($(MAKE) -s -C "$(KDIR)" kernelrelease)
+	cmake --install $(BUILD)
+
+clean:
+	-$(MAKE) -C "$(KDIR)" M="$(TOP)" clean 2>/dev/null
+	rm -rf $(BUILD)
