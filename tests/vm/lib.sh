@@ -1,0 +1,62 @@
+# Helpers for scripts that run inside the rig guest (tests, demo, benches).
+# shellcheck shell=bash
+set -euo pipefail
+
+RP_TOP=${RP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RP_BUILD=${RP_BUILD:-$RP_TOP/build}
+P2PIO=${P2PIO:-$RP_BUILD/tests/p2pio}
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_FAILS=0
+
+[ "${RP_IN_VM:-}" = 1 ] || { echo "$T_NAME: run me in the rig: tests/vm/vm-run -- $0" >&2; exit 126; }
+
+log() { printf '%s: %s\n' "$T_NAME" "$*"; }
+die() { printf '%s: FAIL: %s\n' "$T_NAME" "$*" >&2; exit 1; }
+ok() { printf 'ok - %s\n' "$*"; }
+not_ok() { printf 'not ok - %s\n' "$*"; T_FAILS=$((T_FAILS + 1)); }
+
+# check DESCRIPTION CMD...: run CMD; record ok/not ok (the test goes on).
+check() {
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# expect_eq DESCRIPTION GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
+}
+finish() {
+	[ "$T_FAILS" -eq 0 ] || die "$T_FAILS check(s) failed"
+	log "all checks passed"
+}
+
+# --- the rig's devices, found by the serial numbers vm-run gives them -------
+# rig_ctrl SERIAL: nvmeN controller name
+rig_ctrl() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/serial" | xargs)" = "$1" ] && { basename "$c"; return 0; }
+	done
+	die "no NVMe controller with serial $1"
+}
+rig_dev() { echo "/dev/$(rig_ctrl "$1")n1"; }   # block device of SERIAL
+rig_bdf() { basename "$(readlink -f "/sys/class/nvme/$(rig_ctrl "$1")/device")"; }
+rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
+rig_sectors() { blockdev --getsz "$1"; }
+
+# --- device-mapper and md clean-up ----------------------------------------
+T_CLEANUP=()
+on_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }
+run_cleanup() {
+	local c
+	for c in "${T_CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+}
+trap run_cleanup EXIT
+
+# dm_create NAME TABLE: create a mapped device and its /dev/mapper node (the
+# guest has no udev), removed again when the test exits.
+dm_create() {
+	dmsetup create "$1" --table "$2" || return 1
+	on_exit "dmsetup remove --retry $1"
+	dmsetup mknodes "$1"
+	[ -b "/dev/mapper/$1" ] || die "no /dev/mapper/$1 after mknodes"
+}
