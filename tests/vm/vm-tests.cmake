@@ -1,0 +1,25 @@
+# Tests that run in the rig. Each boots a fresh guest through vm-run, so they
+# run one at a time (RUN_SERIAL): two TCG guests on two cores only slow each
+# other down.
+set(RP_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
+
+# rp_vm_test(NAME SCRIPT [TIMEOUT seconds] [ARGS vm-run options...])
+function(rp_vm_test name script)
+  cmake_parse_arguments(T "" "TIMEOUT" "ARGS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  add_test(NAME vm.${name}
+           COMMAND ${RP_VM_RUN} --timeout ${T_TIMEOUT} ${T_ARGS} --
+                   ${PROJECT_SOURCE_DIR}/tests/vm/${script})
+  set_tests_properties(vm.${name} PROPERTIES
+    LABELS vm RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+endfunction()
+
+add_test(NAME vm.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-vm-run.sh)
+set_tests_properties(vm.vm-run-selftest PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 600)
+
+rp_vm_test(rig-topology cases/rig-topology.sh TIMEOUT 300)
+rp_vm_test(p2p-raw cases/p2p-raw.sh TIMEOUT 300)
+rp_vm_test(p2p-baseline-stacked cases/p2p-baseline-stacked.sh TIMEOUT 300)
