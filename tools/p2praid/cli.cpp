@@ -1,0 +1,431 @@
+#include "p2praid/cli.hpp"
+
+#include <array>
+#include <exception>
+#include <map>
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+
+#include "p2praid/docs.hpp"
+#include "p2praid/errors.hpp"
+#include "p2praid/planner.hpp"
+#include "p2praid/printer.hpp"
+#include "p2praid/raid_level.hpp"
+#include "p2praid/reports.hpp"
+#include "p2praid/size.hpp"
+#include "p2praid/topology.hpp"
+#include "p2praid/version.hpp"
+
+namespace p2praid::cli {
+namespace {
+
+// --- options --------------------------------------------------------------
+
+struct GlobalOptions {
+  int verbosity = 0;
+  bool quiet = false;
+  output::Format format = output::Format::Normal;
+  std::string sysfs_root = "/sys";
+  bool man = false;
+  bool completion = false;
+};
+
+struct SelectionOptions {
+  std::string level;
+  std::vector<std::string> devices;
+  unsigned count = 0;
+  std::string provider = "auto";
+  plan::Policy policy = plan::Policy::Locality;
+  std::uint64_t chunk_bytes = 0;  // 0: not given (a given chunk is at least 4 KiB)
+  bool devnums = false;
+};
+
+struct Options {
+  GlobalOptions global;
+  SelectionOptions selection;
+  bool all_functions = false;  // topology --all
+  std::string stop_name;
+};
+
+struct Context {
+  const Options& options;
+  std::ostream& out;
+  const Log& log;
+  const Services& services;
+  const output::Printer& printer;
+};
+
+// A CLI11 transform turning a size ("64KiB") into its number of bytes.
+CLI::Validator chunk_size_validator() {
+  return {[](std::string& value) -> std::string {
+            try {
+              const std::uint64_t bytes = units::parse_size(value);
+              plan::check_chunk(bytes);
+              value = std::to_string(bytes);
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "", "SIZE"};
+}
+
+CLI::Validator provider_validator() {
+  return {[](const std::string& value) -> std::string {
+            try {
+              (void)plan::parse_provider(value);
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "", "PROVIDER"};
+}
+
+std::string level_help() {
+  std::string names;
+  for (const auto& name : raid::level_names()) names += (names.empty() ? "" : ", ") + name;
+  return "RAID level: " + names +
+         ". raid5 is raid5_ls, raid6 is raid6_zr. Minimum members: linear 1, raid0 2, raid1 2, "
+         "raid10 2, raid4 and raid5 3, raid6 4";
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& g) {
+  app.add_flag("-v,--verbose", g.verbosity,
+               "More messages on stderr; repeat for more. With topology, the text output also "
+               "shows every P2P path");
+  app.add_flag("-q,--quiet", g.quiet, "No warnings on stderr and no explanations in text output");
+  const std::map<std::string, output::Format> formats{{"normal", output::Format::Normal},
+                                                      {"json", output::Format::Json}};
+  app.add_option_no_stream(
+         "-o,--output", g.format,
+         "Output format: normal (text tables) or json (numbers unquoted, null for "
+         "missing values, lists as arrays)")
+      ->transform(CLI::CheckedTransformer(formats).description(""))
+      ->type_name("normal|json")
+      ->default_str("normal");
+  app.add_option("--sysfs-root", g.sysfs_root,
+                 "Read sysfs from DIR instead of /sys (for captured trees)")
+      ->check(CLI::ExistingDirectory.description(""))
+      ->type_name("DIR")
+      ->default_str("/sys");
+  app.set_version_flag("--version", std::string("p2praid-tool ") + std::string(kVersion),
+                       "Print the version and exit");
+  app.add_flag("--man", g.man, "Print the man page (roff) and exit")->group("");
+  app.add_flag("--bash-completion", g.completion, "Print the bash completion script and exit")
+      ->group("");
+}
+
+void add_selection_options(CLI::App& app, SelectionOptions& s) {
+  app.add_option("--level", s.level, level_help())
+      ->required()
+      ->check(CLI::IsMember(raid::level_names()).description(""))
+      ->type_name("LEVEL");
+  auto* devices = app.add_option("--devices", s.devices,
+                                 "Use these NVMe namespaces, in this order (/dev/nvme0n1, "
+                                 "nvme0n1 or MAJOR:MINOR)")
+                      ->type_name("DEV");
+  auto* count =
+      app.add_option("--count", s.count, "Choose this many namespaces, at most one per controller")
+          ->check(CLI::Range(1, 256).description(""))
+          ->type_name("N");
+  devices->excludes(count);
+  app.add_option("--provider", s.provider,
+                 "P2P memory provider: auto (the nearest published provider that reaches every "
+                 "member and has a chunk per member free; none if there is no such provider), "
+                 "a PCI address, or none")
+      ->check(provider_validator())
+      ->type_name("auto|none|BDF")
+      ->default_str("auto");
+  const std::map<std::string, plan::Policy> policies{{"locality", plan::Policy::Locality},
+                                                     {"spread", plan::Policy::Spread}};
+  app.add_option_no_stream("--policy", s.policy,
+                           "Member placement with --count: locality keeps members and provider "
+                           "P2P-reachable, under one switch if possible; spread puts mirrors under "
+                           "different switches and says what P2P that costs")
+      ->transform(CLI::CheckedTransformer(policies).description(""))
+      ->type_name("locality|spread")
+      ->default_str("locality");
+  app.add_option("--chunk", s.chunk_bytes,
+                 "Chunk size of striped levels, a power of two of at least 4 KiB; " +
+                     std::string(units::kSizeSyntax))
+      ->transform(chunk_size_validator())
+      ->type_name("SIZE")
+      ->default_str("64KiB");
+  app.add_flag("--major-minor", s.devnums, "Name data devices MAJOR:MINOR in the table");
+}
+
+// --- commands -------------------------------------------------------------
+
+topo::Topology load(const Context& ctx) {
+  const auto reader = ctx.services.sysfs(ctx.options.global.sysfs_root);
+  auto t = topo::load_topology(*reader);
+  ctx.log.info("read " + t.source + ": " + std::to_string(t.functions.size()) + " PCI functions, " +
+               std::to_string(t.controllers.size()) + " NVMe controllers, " +
+               std::to_string(t.namespaces.size()) + " namespaces, " +
+               std::to_string(t.providers().size()) + " P2P providers");
+  for (const auto& w : t.warnings) ctx.log.warn(w);
+  return t;
+}
+
+plan::Plan make_plan(const Context& ctx) {
+  const auto& s = ctx.options.selection;
+  if (s.devices.empty() && s.count == 0) {
+    throw UsageError("give the members with --devices DEV... or their number with --count N");
+  }
+  plan::Request req;
+  req.level = s.level;
+  req.devices = s.devices;
+  req.count = s.count;
+  req.provider = plan::parse_provider(s.provider);
+  req.policy = s.policy;
+  if (s.chunk_bytes != 0) req.chunk_bytes = s.chunk_bytes;
+  req.devnums = s.devnums;
+  const auto t = load(ctx);
+  auto p = plan::make_plan(t, req);
+  for (const auto& w : p.warnings) ctx.log.warn(w);
+  return p;
+}
+
+void setup_topology(CLI::App& app, Options& o) {
+  app.add_flag("--all", o.all_functions,
+               "List every PCI function, not only the paths to NVMe "
+               "controllers and P2P providers");
+}
+
+int run_topology(const Context& ctx) {
+  const auto t = load(ctx);
+  const bool all = ctx.options.all_functions;
+  ctx.printer.print(reports::topology(t, all), ctx.out);
+  return 0;
+}
+
+void setup_plan(CLI::App& app, Options& o) {
+  add_selection_options(app, o.selection);
+}
+
+int run_plan(const Context& ctx) {
+  ctx.printer.print(reports::plan(make_plan(ctx)), ctx.out);
+  return 0;
+}
+
+int run_table(const Context& ctx) {
+  ctx.printer.print(reports::table(make_plan(ctx)), ctx.out);
+  return 0;
+}
+
+void setup_list(CLI::App& /*app*/, Options& /*o*/) {}
+
+int run_list(const Context& ctx) {
+  const auto client = ctx.services.dm(ctx.log);
+  const auto arrays = dm::with_target_type(client->devices(), std::string(dm::kTargetType));
+  ctx.printer.print(reports::list(arrays), ctx.out);
+  return 0;
+}
+
+void setup_stop(CLI::App& app, Options& o) {
+  app.add_option("name", o.stop_name, "The device-mapper name of the array")
+      ->required()
+      ->type_name("NAME");
+}
+
+std::string target_types(const dm::Device& d) {
+  std::string out;
+  for (const auto& t : d.targets) out += (out.empty() ? "" : ", ") + t.type;
+  return out.empty() ? "no table" : out;
+}
+
+int run_stop(const Context& ctx) {
+  const std::string& name = ctx.options.stop_name;
+  const auto client = ctx.services.dm(ctx.log);
+  const auto devices = client->devices();
+  const auto it = std::find_if(devices.begin(), devices.end(),
+                               [&](const dm::Device& d) { return d.name == name; });
+  if (it == devices.end()) {
+    throw CommandError(name +
+                       ": no such device-mapper device; 'p2praid-tool list' shows the "
+                       "raid-p2p arrays");
+  }
+  if (!it->has_target_type(std::string(dm::kTargetType))) {
+    throw CommandError(name + ": not a raid-p2p array (its targets: " + target_types(*it) +
+                       "); remove it with 'dmsetup remove " + name + "' if you mean to");
+  }
+  client->remove(name);
+  ctx.log.info("removed " + name);
+  ctx.printer.print(reports::stopped(name), ctx.out);
+  return 0;
+}
+
+struct Command {
+  std::string_view name;
+  std::string_view help;
+  std::string_view details;  // shown by COMMAND --help and in the man page
+  void (*setup)(CLI::App&, Options&);
+  int (*run)(const Context&);
+};
+
+constexpr std::array<Command, 5> kCommands{{
+    {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
+     "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
+     "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
+     "of every provider to every NVMe controller, computed with the rules of the kernel's "
+     "drivers/pci/p2pdma.c (Linux 6.12), with the reason for every unreachable pair.",
+     setup_topology, run_topology},
+    {"plan", "Choose members, their order and a P2P provider for an array",
+     "Chooses the members (--devices, or --count with a --policy), their order and the P2P "
+     "provider, explains why, and prints the plan with the raid-p2p table line. Refuses with "
+     "the reason when there are not enough drives, the sizes differ by more than 10%, or the "
+     "requested --provider cannot serve every member.",
+     setup_plan, run_plan},
+    {"table", "Print only the raid-p2p table line of a plan",
+     "Plans as 'plan' does and prints only the table line, for "
+     "dmsetup create NAME --table \"$(p2praid-tool table ...)\". Warnings go to stderr.",
+     setup_plan, run_table},
+    {"list", "List the raid-p2p arrays known to device-mapper",
+     "Lists the device-mapper devices with a raid-p2p target: name, size, RAID type, members "
+     "and P2P provider. Needs root.",
+     setup_list, run_list},
+    {"stop", "Stop (remove) a raid-p2p array",
+     "Removes the device-mapper device NAME after checking that it is a raid-p2p array, and "
+     "waits for udev. Needs root.",
+     setup_stop, run_stop},
+}};
+
+// --- running ----------------------------------------------------------------
+
+constexpr std::string_view kDescription =
+    "p2praid-tool plans and manages raid-p2p arrays: device-mapper RAID over NVMe drives "
+    "that moves data peer-to-peer through a drive's controller memory buffer (CMB) or other "
+    "PCI P2P memory.";
+
+int usage_status(int cli11_status) {
+  return cli11_status == 0 ? 0 : static_cast<int>(ExitCode::Usage);
+}
+
+std::string failure_message(const CLI::App* /*app*/, const CLI::Error& e) {
+  return "p2praid-tool: error: " + std::string(e.what()) +
+         "\nRun 'p2praid-tool --help' or 'p2praid-tool COMMAND --help' for usage.\n";
+}
+
+struct Parsed {
+  CLI::App app{std::string(kDescription), "p2praid-tool"};
+  Options options;
+  std::vector<std::pair<CLI::App*, const Command*>> commands;
+};
+
+void build(Parsed& p) {
+  p.app.failure_message(failure_message);
+  p.app.fallthrough();
+  p.app.require_subcommand(0, 1);
+  add_global_options(p.app, p.options.global);
+  for (const auto& cmd : kCommands) {
+    auto* sub = p.app.add_subcommand(std::string(cmd.name), std::string(cmd.help));
+    sub->footer(std::string(cmd.details));
+    cmd.setup(*sub, p.options);
+    p.commands.emplace_back(sub, &cmd);
+  }
+}
+
+// --- documentation from the option definitions ---------------------------
+
+docs::OptionDoc describe(const CLI::Option& o) {
+  docs::OptionDoc d;
+  for (const auto& s : o.get_snames()) d.names.push_back("-" + s);
+  for (const auto& l : o.get_lnames()) d.names.push_back("--" + l);
+  if (o.get_type_size() != 0) {  // not a flag
+    d.metavar = o.get_type_name();
+    if (o.get_items_expected_max() > 1) d.metavar += "...";
+    d.default_value = o.get_default_str();
+  }
+  d.help = o.get_description();
+  d.required = o.get_required();
+  return d;
+}
+
+std::vector<docs::OptionDoc> describe_options(const CLI::App& app) {
+  std::vector<docs::OptionDoc> out;
+  for (const auto* o : app.get_options()) {
+    if (!o->get_group().empty()) out.push_back(describe(*o));  // hidden ones have no group
+  }
+  return out;
+}
+
+docs::CommandLineDoc describe(const Parsed& p) {
+  docs::CommandLineDoc doc;
+  doc.description = p.app.get_description();
+  doc.global_options = describe_options(p.app);
+  for (const auto& [app, cmd] : p.commands) {
+    doc.commands.push_back({std::string(cmd->name), std::string(cmd->help),
+                            std::string(cmd->details), describe_options(*app)});
+  }
+  return doc;
+}
+
+int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Services& services) {
+  const auto& g = p.options.global;
+  if (g.man) {
+    out << docs::man_page(describe(p));
+    return 0;
+  }
+  if (g.completion) {
+    out << docs::bash_completion(describe(p));
+    return 0;
+  }
+  const auto it = std::find_if(p.commands.begin(), p.commands.end(),
+                               [](const auto& c) { return c.first->parsed(); });
+  if (it == p.commands.end()) {
+    throw UsageError("a command is required: topology, plan, table, list or stop");
+  }
+  const Log log(err, g.verbosity, g.quiet);
+  const auto printer = output::make_printer(g.format, {g.quiet, g.verbosity});
+  const Context ctx{p.options, out, log, services, *printer};
+  return it->second->run(ctx);
+}
+
+}  // namespace
+
+Services system_services() {
+  Services s;
+  s.sysfs = [](const std::filesystem::path& root) {
+    return std::make_unique<sysfs::FsReader>(root);
+  };
+  s.dm = [](const Log& log) {
+    return dm::make_libdm_client([&log](int level, const std::string& message) {
+      constexpr int kLibdmDebug = 7;
+      if (level >= kLibdmDebug) {
+        log.debug("libdevmapper: " + message);
+      } else {
+        log.info("libdevmapper: " + message);
+      }
+    });
+  };
+  return s;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const Services& services) {
+  try {
+    Parsed p;
+    build(p);
+    std::vector<const char*> argv{"p2praid-tool"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    try {
+      p.app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::ParseError& e) {
+      return usage_status(p.app.exit(e, out, err));
+    }
+    return dispatch(p, out, err, services);
+  } catch (const Error& e) {
+    err << "p2praid-tool: error: " << e.what() << '\n';
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    err << "p2praid-tool: error: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::Failed);
+  } catch (...) {
+    err << "p2praid-tool: error: unexpected failure\n";
+    return static_cast<int>(ExitCode::Failed);
+  }
+}
+
+}  // namespace p2praid::cli

@@ -1,0 +1,54 @@
+// Device-mapper access behind an interface: the real one talks to the kernel
+// through libdevmapper, tests use a fake.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace p2praid::dm {
+
+struct Target {
+  std::uint64_t start = 0;
+  std::uint64_t length = 0;  // sectors
+  std::string type;
+  std::string params;
+};
+
+struct Device {
+  std::string name;
+  std::string uuid;
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  std::vector<Target> targets;  // the live table
+
+  bool has_target_type(const std::string& type) const;
+};
+
+class Client {
+ public:
+  Client() = default;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  Client(Client&&) = delete;
+  Client& operator=(Client&&) = delete;
+  virtual ~Client() = default;
+
+  // Every device-mapper device with its live table. Throws CommandError.
+  virtual std::vector<Device> devices() = 0;
+
+  // Removes a device (DM_DEVICE_REMOVE) and waits for udev. Throws CommandError.
+  virtual void remove(const std::string& name) = 0;
+};
+
+// Devices with a target of type `type` (such as "raid-p2p").
+std::vector<Device> with_target_type(const std::vector<Device>& devices, const std::string& type);
+
+// The client on libdevmapper. `log` receives libdevmapper's messages
+// (level, text) so that they end up in our verbosity scheme.
+using LogSink = std::function<void(int level, const std::string& message)>;
+std::unique_ptr<Client> make_libdm_client(LogSink log);
+
+}  // namespace p2praid::dm

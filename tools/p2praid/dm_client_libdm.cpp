@@ -1,0 +1,208 @@
+// dm::Client on libdevmapper. Every libdevmapper call that returns int
+// returns 1 for success.
+#include <libdevmapper.h>
+
+#include <array>
+#include <cstdarg>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "p2praid/dm_client.hpp"
+#include "p2praid/errors.hpp"
+
+namespace p2praid::dm {
+namespace {
+
+constexpr int kLibdmLevelMask = 0x0f;  // without _LOG_STDERR and friends
+constexpr int kLibdmError = 3;         // _LOG_ERR
+
+// libdevmapper's messages go through one process-wide function.
+struct LogState {
+  LogSink sink;
+  std::string last_error;
+};
+
+LogState& log_state() {
+  static LogState state;
+  return state;
+}
+
+// NOLINTNEXTLINE(cert-dcl50-cpp): libdevmapper's log callback is variadic.
+void libdm_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno*/, const char* fmt,
+               ...) {
+  std::array<char, 1024> buf{};
+  va_list args;  // NOLINT(cppcoreguidelines-init-variables,cppcoreguidelines-pro-type-vararg)
+  va_start(args, fmt);  // NOLINT(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+  std::vsnprintf(buf.data(), buf.size(), fmt, args);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  va_end(args);  // NOLINT(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+  const int lvl = level & kLibdmLevelMask;
+  auto& state = log_state();
+  if (lvl <= kLibdmError) state.last_error = buf.data();
+  if (state.sink) state.sink(lvl, buf.data());
+}
+
+std::string failure(const std::string& what) {
+  auto& last = log_state().last_error;
+  std::string msg = what;
+  if (!last.empty()) msg += ": " + last;
+  last.clear();
+  return msg;
+}
+
+// Owns a dm_task; dm_task_destroy() on every path.
+class Task {
+ public:
+  explicit Task(int type) : task_(dm_task_create(type)) {
+    if (task_ == nullptr) {
+      throw CommandError(failure("device-mapper is not available") +
+                         "; run as root, with the device-mapper driver (dm_mod) loaded");
+    }
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  Task(Task&&) = delete;
+  Task& operator=(Task&&) = delete;
+  ~Task() { dm_task_destroy(task_); }
+
+  dm_task* get() const { return task_; }
+
+  void set_name(const std::string& name) const {
+    check(dm_task_set_name(task_, name.c_str()), name + ": invalid device-mapper name");
+  }
+
+  // Runs the ioctl; false if it failed (the caller explains why).
+  bool run() const { return dm_task_run(task_) == 1; }
+
+  static void check(int ok, const std::string& what) {
+    if (ok != 1) throw CommandError(failure(what));
+  }
+
+ private:
+  dm_task* task_;
+};
+
+// Synchronises with udev for a task that changes /dev: once armed, the
+// destructor always waits for the cookie, whether the task ran or failed.
+class UdevCookie {
+ public:
+  UdevCookie() = default;
+  UdevCookie(const UdevCookie&) = delete;
+  UdevCookie& operator=(const UdevCookie&) = delete;
+  UdevCookie(UdevCookie&&) = delete;
+  UdevCookie& operator=(UdevCookie&&) = delete;
+  ~UdevCookie() {
+    if (armed_) (void)dm_udev_wait(cookie_);
+  }
+
+  // As cryptsetup does: with udev running, udev alone manages the nodes
+  // (DM_UDEV_DISABLE_LIBRARY_FALLBACK); without it, libdevmapper does.
+  void arm(const Task& task) {
+    if (dm_udev_get_sync_support() == 0) return;
+    Task::check(dm_task_set_cookie(task.get(), &cookie_, DM_UDEV_DISABLE_LIBRARY_FALLBACK),
+                "device-mapper: cannot set a udev cookie");
+    armed_ = true;
+  }
+
+ private:
+  std::uint32_t cookie_ = 0;
+  bool armed_ = false;
+};
+
+std::vector<std::string> device_names() {
+  Task task(DM_DEVICE_LIST);
+  if (!task.run()) {
+    throw CommandError(failure("cannot list device-mapper devices") +
+                       "; run as root, with the device-mapper driver (dm_mod) loaded");
+  }
+  std::vector<std::string> names;
+  const dm_names* entry = dm_task_get_names(task.get());
+  if (entry == nullptr || entry->dev == 0) return names;
+  for (;;) {
+    names.emplace_back(static_cast<const char*>(entry->name));
+    if (entry->next == 0) break;
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    entry = reinterpret_cast<const dm_names*>(reinterpret_cast<const char*>(entry) + entry->next);
+  }
+  return names;
+}
+
+std::vector<Target> targets_of(const Task& task) {
+  std::vector<Target> targets;
+  void* next = nullptr;
+  do {
+    std::uint64_t start = 0;
+    std::uint64_t length = 0;
+    char* type = nullptr;
+    char* params = nullptr;
+    next = dm_get_next_target(task.get(), next, &start, &length, &type, &params);
+    if (type != nullptr) {
+      targets.push_back(Target{start, length, type, params != nullptr ? params : ""});
+    }
+  } while (next != nullptr);
+  return targets;
+}
+
+// The device and its live table; nullopt if it vanished meanwhile.
+std::optional<Device> device_table(const std::string& name) {
+  Task task(DM_DEVICE_TABLE);
+  task.set_name(name);
+  if (!task.run()) throw CommandError(failure(name + ": cannot read the device-mapper table"));
+  dm_info info{};
+  Task::check(dm_task_get_info(task.get(), &info), name + ": cannot read device-mapper info");
+  if (info.exists == 0) return std::nullopt;
+  Device dev;
+  dev.name = name;
+  const char* uuid = dm_task_get_uuid(task.get());
+  dev.uuid = uuid != nullptr ? uuid : "";
+  dev.major = static_cast<std::uint32_t>(info.major);
+  dev.minor = static_cast<std::uint32_t>(info.minor);
+  dev.targets = targets_of(task);
+  return dev;
+}
+
+class LibdmClient final : public Client {
+ public:
+  explicit LibdmClient(LogSink log) {
+    log_state().sink = std::move(log);
+    dm_log_with_errno_init(libdm_log);
+  }
+  LibdmClient(const LibdmClient&) = delete;
+  LibdmClient& operator=(const LibdmClient&) = delete;
+  LibdmClient(LibdmClient&&) = delete;
+  LibdmClient& operator=(LibdmClient&&) = delete;
+  ~LibdmClient() override {
+    dm_log_with_errno_init(nullptr);
+    log_state().sink = nullptr;
+  }
+
+  std::vector<Device> devices() override {
+    std::vector<Device> out;
+    for (const auto& name : device_names()) {
+      if (auto dev = device_table(name)) out.push_back(std::move(*dev));
+    }
+    return out;
+  }
+
+  void remove(const std::string& name) override {
+    Task task(DM_DEVICE_REMOVE);
+    task.set_name(name);
+    Task::check(dm_task_retry_remove(task.get()), name + ": cannot set retry on remove");
+    UdevCookie cookie;
+    cookie.arm(task);
+    if (!task.run()) {
+      throw CommandError(failure(name + ": cannot remove") +
+                         "; is it open or mounted? 'dmsetup info " + name +
+                         "' shows its open count");
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Client> make_libdm_client(LogSink log) {
+  return std::make_unique<LibdmClient>(std::move(log));
+}
+
+}  // namespace p2praid::dm

@@ -1,0 +1,291 @@
+#include "p2praid/docs.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include "p2praid/p2p.hpp"
+#include "p2praid/raid_level.hpp"
+#include "p2praid/size.hpp"
+#include "p2praid/topology.hpp"
+#include "p2praid/version.hpp"
+
+namespace p2praid::docs {
+namespace {
+
+// --- roff -------------------------------------------------------------------
+
+std::string roff(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+std::string bold(std::string_view text) {
+  return "\\fB" + roff(text) + "\\fR";
+}
+std::string italic(std::string_view text) {
+  return "\\fI" + roff(text) + "\\fR";
+}
+
+bool is_help(const OptionDoc& o) {
+  return o.names == std::vector<std::string>{"-h", "--help"};
+}
+
+std::string option_label(const OptionDoc& o) {
+  if (o.names.empty()) return italic(o.metavar);
+  std::string label;
+  for (const auto& n : o.names) label += (label.empty() ? "" : ", ") + bold(n);
+  if (!o.metavar.empty()) label += " " + italic(o.metavar);
+  return label;
+}
+
+void option_items(const std::vector<OptionDoc>& options, std::ostream& out) {
+  for (const auto& o : options) {
+    out << ".TP\n" << option_label(o) << "\n" << roff(o.help);
+    if (!o.default_value.empty()) out << " (default: " << roff(o.default_value) << ")";
+    out << ".\n";
+  }
+}
+
+std::string synopsis_item(const OptionDoc& o) {
+  if (o.names.empty()) return italic(o.metavar);
+  std::string item = bold(o.names.back());
+  if (!o.metavar.empty()) item += " " + italic(o.metavar);
+  return o.required ? item : "[" + item + "]";
+}
+
+void synopsis(const CommandLineDoc& doc, std::ostream& out) {
+  out << ".SH SYNOPSIS\n"
+      << bold("p2praid-tool") << " [" << italic("global options") << "] " << italic("command")
+      << " [" << italic("options") << "]\n";
+  for (const auto& cmd : doc.commands) {
+    out << ".br\n" << bold("p2praid-tool " + cmd.name);
+    for (const auto& o : cmd.options) {
+      if (!is_help(o)) out << " " << synopsis_item(o);
+    }
+    out << "\n";
+  }
+}
+
+void command_sections(const CommandLineDoc& doc, std::ostream& out) {
+  out << ".SH COMMANDS\n";
+  for (const auto& cmd : doc.commands) {
+    out << ".SS " << bold(cmd.name) << "\n"
+        << roff(cmd.help) << ".\n.PP\n"
+        << roff(cmd.details) << "\n";
+    option_items(cmd.options, out);
+  }
+}
+
+void prose(std::ostream& out, std::string_view section,
+           std::initializer_list<std::string_view> paras) {
+  out << ".SH " << section << "\n";
+  bool first = true;
+  for (const auto p : paras) {
+    if (!first) out << ".PP\n";
+    out << roff(p) << "\n";
+    first = false;
+  }
+}
+
+void levels_section(std::ostream& out) {
+  out << ".SH RAID LEVELS\n";
+  for (const auto& level : raid::levels()) {
+    out << ".TP\n"
+        << bold(level.name) << "\n"
+        << roff(level.description) << "; at least " << level.min_members
+        << (level.min_members == 1 ? " member" : " members") << ".\n";
+  }
+  out << ".PP\n"
+      << roff(
+             "raid5 means raid5_ls and raid6 means raid6_zr. raid10 uses the near layout with 2 "
+             "copies. The mainline dm-raid constructor only asks for more members than parity "
+             "devices (raid0 1, raid4 and raid5 2, raid6 3); p2praid-tool asks for more, as a "
+             "one-member raid0 is a linear device and a two-member raid4 or raid5 a slow mirror.")
+      << "\n";
+}
+
+void p2p_section(std::ostream& out) {
+  prose(out, "P2P DISTANCES",
+        {"The distance of a provider to a client follows calc_map_type_and_dist() of Linux "
+         "6.12: the number of hops from each device up to their nearest common upstream bridge "
+         "(0 for the same function, 4 for two endpoints below one switch). The pair is "
+         "reachable through that bridge unless a port on the path has ACS P2P redirect set "
+         "(RR, CR or EC in the ACS control register, read from the sysfs config file; reading "
+         "the extended config space needs root). With ACS redirect, or without a common "
+         "upstream bridge, traffic goes through the host bridge, which the kernel allows only "
+         "on AMD Zen or newer CPUs (from /sys/devices/system/cpu/modalias) or when the host "
+         "bridge's 00.0 function (or first root port) is in the P2PDMA whitelist:"});
+  for (const auto& e : p2p::host_bridge_whitelist()) {
+    out << ".br\n"
+        << roff(topo::vendor_device(e.vendor, e.device))
+        << (e.same_host_bridge_only ? roff(" (same host bridge only)") : "") << "\n";
+  }
+  out << ".PP\n" << roff("The QEMU q35 host bridge, 8086:29c0, is not whitelisted.") << "\n";
+}
+
+void files_section(std::ostream& out) {
+  out << ".SH FILES\n" << roff("p2praid-tool reads, below the sysfs root (--sysfs-root):") << "\n";
+  for (const std::string_view f :
+       {"/bus/pci/devices/*: class, vendor, device, config, p2pmem/{size,available,published}",
+        "/class/nvme/nvme*: model, serial, firmware_rev, device",
+        "/class/nvme-subsystem/nvme-subsys*/ (multipath controllers)",
+        "/class/block/nvme*n*: size, dev, device", "/devices/system/cpu/modalias"}) {
+    out << ".TP\n.I " << roff(f) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string man_page(const CommandLineDoc& doc) {
+  std::ostringstream out;
+  out << R"(.\" Generated by 'p2praid-tool --man' from its option definitions; do not edit.)"
+      << '\n'
+      << R"(.\" Regenerate with: cmake --build BUILD --target p2praid-tool-docs)" << '\n'
+      << R"(.TH P2PRAID\-TOOL 8 "" "p2praid-tool )" << kVersion << R"(" "System Administration")"
+      << '\n'
+      << R"(.SH NAME)" << '\n'
+      << R"(p2praid\-tool \- plan and manage dm raid\-p2p arrays)" << '\n';
+  synopsis(doc, out);
+  prose(out, "DESCRIPTION",
+        {doc.description,
+         "Commands read sysfs and never change it. plan and table only print; list and stop "
+         "use device-mapper and need root."});
+  out << ".SH GLOBAL OPTIONS\n" << roff("Global options may also follow the command.") << "\n";
+  option_items(doc.global_options, out);
+  command_sections(doc, out);
+  levels_section(out);
+  prose(out, "SIZES", {std::string("Sizes are ") + std::string(units::kSizeSyntax) + "."});
+  prose(out, "TABLE FORMAT",
+        {"The table is one line in the syntax of the mainline dm raid target plus the "
+         "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
+         "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
+         "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
+         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. Metadata devices are - for "
+         "now.",
+         "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
+         "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
+         "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
+         "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
+         "memory per member."});
+  p2p_section(out);
+  out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 3\n"
+      << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
+      << roff("The command failed or refused (unknown device, not enough drives, ...).") << "\n";
+  files_section(out);
+  out << ".SH EXAMPLES\n.nf\n"
+      << roff("p2praid-tool topology") << "\n"
+      << roff("p2praid-tool plan --level raid5 --count 3") << "\n"
+      << roff("p2praid-tool plan --level raid10 --count 4 --policy spread -o json") << "\n"
+      << roff("dmsetup create r0 --table \"$(p2praid-tool table --level raid1 --count 2)\"") << "\n"
+      << roff("p2praid-tool list") << "\n"
+      << roff("p2praid-tool stop r0") << "\n.fi\n"
+      << ".SH SEE ALSO\n.BR dmsetup (8),\n.BR lvmraid (7),\n.BR nvme (1)\n";
+  return out.str();
+}
+
+namespace {
+
+// --- bash completion ----------------------------------------------------------
+
+// Shell code that completes the value of an option with this metavar.
+std::string value_completer(const std::string& meta) {
+  if (meta == "DIR") return R"(COMPREPLY=($(compgen -d -- "$cur")))";
+  if (meta.starts_with("DEV")) return R"(COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")))";
+  if (meta == "LEVEL") {
+    std::string names;
+    for (const auto& n : raid::level_names()) names += (names.empty() ? "" : " ") + n;
+    return R"(COMPREPLY=($(compgen -W ")" + names + R"(" -- "$cur")))";
+  }
+  std::string words;
+  std::string extra;
+  std::istringstream in(meta);
+  for (std::string token; std::getline(in, token, '|');) {
+    const bool placeholder = std::all_of(token.begin(), token.end(), [](unsigned char c) {
+      return std::isupper(c) != 0 || c == '.';
+    });
+    if (token == "BDF") extra = " $(_p2praid_tool_providers)";
+    if (!placeholder) words += (words.empty() ? "" : " ") + token;
+  }
+  if (words.empty() && extra.empty()) return {};  // a free value: nothing to offer
+  return R"(COMPREPLY=($(compgen -W ")" + words + extra + R"(" -- "$cur")))";
+}
+
+std::string option_words(const std::vector<OptionDoc>& options) {
+  std::string words;
+  for (const auto& o : options) {
+    for (const auto& n : o.names) words += (words.empty() ? "" : " ") + n;
+  }
+  return words;
+}
+
+void value_cases(const std::vector<OptionDoc>& options, std::vector<std::string>& done,
+                 std::ostream& out) {
+  for (const auto& o : options) {
+    if (o.metavar.empty() || o.names.empty()) continue;
+    std::string pattern;
+    for (const auto& n : o.names) pattern += (pattern.empty() ? "" : "|") + n;
+    if (std::find(done.begin(), done.end(), pattern) != done.end()) continue;
+    done.push_back(pattern);
+    const std::string completer = value_completer(o.metavar);
+    out << "\t" << pattern << ")\n";
+    if (!completer.empty()) out << "\t\t" << completer << "\n";
+    out << "\t\treturn ;;\n";
+  }
+}
+
+}  // namespace
+
+std::string bash_completion(const CommandLineDoc& doc) {
+  std::ostringstream out;
+  std::string names;
+  for (const auto& cmd : doc.commands) names += (names.empty() ? "" : " ") + cmd.name;
+  std::string pattern = names;
+  std::replace(pattern.begin(), pattern.end(), ' ', '|');
+  out << "# bash completion for p2praid-tool -*- shell-script -*-\n"
+      << "# Generated by 'p2praid-tool --bash-completion' from its option definitions; do not "
+         "edit.\n"
+      << "# Regenerate with: cmake --build BUILD --target p2praid-tool-docs\n\n"
+      << "_p2praid_tool_providers()\n{\n"
+      << "\tlocal d\n\tfor d in /sys/bus/pci/devices/*/p2pmem; do\n"
+      << "\t\t[ -d \"$d\" ] && basename \"${d%/p2pmem}\"\n\tdone\n}\n\n"
+      << "_p2praid_tool()\n{\n"
+      << "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd= opt= i\n"
+      << "\t# the command, and the option whose values are being typed\n"
+      << "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+      << "\t\tcase ${COMP_WORDS[i]} in\n"
+      << "\t\t" << pattern << ") [ -z \"$cmd\" ] && cmd=${COMP_WORDS[i]} ;;\n"
+      << "\t\t-*) opt=${COMP_WORDS[i]} ;;\n"
+      << "\t\tesac\n\tdone\n"
+      << "\tlocal prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
+      << "\t# --devices takes several values\n"
+      << "\t[[ $opt == --devices && $cur != -* ]] && prev=--devices\n"
+      << "\tcase $prev in\n";
+  std::vector<std::string> done;
+  value_cases(doc.global_options, done, out);
+  for (const auto& cmd : doc.commands) value_cases(cmd.options, done, out);
+  out << "\tesac\n"
+      << "\tlocal global=\"" << option_words(doc.global_options) << "\"\n"
+      << "\tcase $cmd in\n"
+      << "\t\"\") COMPREPLY=($(compgen -W \"" << names << " $global\" -- \"$cur\")) ;;\n";
+  for (const auto& cmd : doc.commands) {
+    out << "\t" << cmd.name << ") COMPREPLY=($(compgen -W \"" << option_words(cmd.options)
+        << " $global\" -- \"$cur\")) ;;\n";
+  }
+  out << "\tesac\n}\n\ncomplete -F _p2praid_tool p2praid-tool\n";
+  return out.str();
+}
+
+}  // namespace p2praid::docs

@@ -1,0 +1,87 @@
+// The "json" format, in the style of lvm2's json_std: numbers unquoted,
+// missing values null, lists as arrays.
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "p2praid/printer.hpp"
+#include "p2praid/printer_impl.hpp"
+
+namespace p2praid::output {
+namespace {
+
+// ordered_json keeps the columns in the order the command gave them.
+using json = nlohmann::ordered_json;
+
+json to_json(const report::Value& value) {
+  return std::visit(
+      [](const auto& v) -> json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return nullptr;
+        } else {
+          return v;
+        }
+      },
+      value);
+}
+
+bool shown(report::Audience audience) {
+  return audience != report::Audience::TextOnly;
+}
+
+class JsonPrinter final : public Printer {
+ public:
+  void print(const report::Report& report, std::ostream& out) const override {
+    json doc = json::object();
+    for (const auto& section : report.sections) {
+      std::visit([&](const auto& s) { add(s, doc); }, section);
+    }
+    out << doc.dump(2) << '\n';
+  }
+
+ private:
+  static void add(const report::Table& t, json& doc) {
+    if (!shown(t.audience)) return;
+    json rows = json::array();
+    for (const auto& row : t.rows) {
+      json obj = json::object();
+      for (std::size_t c = 0; c < t.columns.size(); ++c) obj[t.columns[c].key] = to_json(row.at(c));
+      rows.push_back(std::move(obj));
+    }
+    doc[t.key] = std::move(rows);
+  }
+
+  static void add(const report::Record& rec, json& doc) {
+    if (!shown(rec.audience)) return;
+    json obj = json::object();
+    for (const auto& [col, value] : rec.fields) obj[col.key] = to_json(value);
+    doc[rec.key] = std::move(obj);
+  }
+
+  static void add(const report::Notes& notes, json& doc) {
+    if (!shown(notes.audience)) return;
+    doc[notes.key] = notes.lines;
+  }
+
+  static void add(const report::Text& text, json& doc) {
+    if (!shown(text.audience)) return;
+    doc[text.key] = text.value;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Printer> make_json_printer(const Options& /*options*/) {
+  return std::make_unique<JsonPrinter>();
+}
+
+std::unique_ptr<Printer> make_printer(Format format, const Options& options) {
+  return format == Format::Json ? make_json_printer(options) : make_text_printer(options);
+}
+
+std::string_view to_string(Format format) {
+  return format == Format::Json ? "json" : "normal";
+}
+
+}  // namespace p2praid::output
