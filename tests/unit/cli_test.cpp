@@ -1,0 +1,212 @@
+// The command line: exit codes, messages, list and stop on a fake
+// device-mapper, and the built binary itself.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+namespace p2praid::test {
+namespace {
+
+std::vector<std::string> with_root(const std::string& fixture, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--sysfs-root", fixture_dir(fixture).string()});
+  return args;
+}
+
+TEST(Cli, UsageErrorsExitWith3) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {},
+           {"--bogus"},
+           {"frobnicate"},
+           {"plan"},
+           {"plan", "--level", "raid7", "--count", "2"},
+           {"plan", "--level", "raid1"},
+           {"plan", "--level", "raid1", "--count", "2", "--devices", "nvme0n1", "nvme1n1"},
+           {"plan", "--level", "raid1", "--count", "0"},
+           {"plan", "--level", "raid1", "--count", "two"},
+           {"plan", "--level", "raid0", "--count", "2", "--chunk", "3k"},
+           {"plan", "--level", "raid0", "--count", "2", "--chunk", "64KB"},
+           {"plan", "--level", "raid1", "--count", "2", "--provider", "03:00.0"},
+           {"plan", "--level", "raid1", "--count", "2", "--policy", "random"},
+           {"topology", "-o", "yaml"},
+           {"--sysfs-root", "/nonexistent/dir", "topology"},
+           {"stop"},
+       }) {
+    const auto r = run_cli(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.status, 3) << joined << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("p2praid-tool: error: ", 0), 0U) << joined << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << joined;
+  }
+}
+
+TEST(Cli, HelpAndVersionExitWith0) {
+  auto r = run_cli({"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("topology"), std::string::npos);
+  r = run_cli({"plan", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("--policy"), std::string::npos);
+  r = run_cli({"--version"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "p2praid-tool 0.1.0\n");
+}
+
+TEST(Cli, UnknownDeviceExitsWith5AndNamesIt) {
+  const auto r = run_cli(with_root(
+      "switch4", {"plan", "--level", "raid1", "--devices", "/dev/nvme0n1", "/dev/nvme9n1"}));
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme9n1: no such NVMe namespace"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, RefusalsExitWith5) {
+  auto r = run_cli(with_root("switch4", {"plan", "--level", "raid5", "--count", "9"}));
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("not enough drives"), std::string::npos) << r.err;
+  r = run_cli(with_root("switch4", {"table", "--level", "raid1", "--devices", "nvme0n1", "nvme4n1",
+                                    "--provider", "0000:07:00.0"}));
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("nvme0n1 unreachable"), std::string::npos) << r.err;
+}
+
+TEST(Cli, GlobalOptionsMayFollowTheCommand) {
+  const auto r =
+      run_cli({"topology", "-o", "json", "--sysfs-root", fixture_dir("two-switches").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["controllers"].size(), 4U);
+}
+
+TEST(Cli, TableWarningsGoToStderr) {
+  const auto r = run_cli(with_root("two-switches", {"table", "--level", "raid1", "--policy",
+                                                    "spread", "--devices", "nvme0n1", "nvme1n1"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "0 524288 raid-p2p raid1 3 0 p2p_provider 0000:03:00.0 2 - /dev/nvme0n1 - "
+            "/dev/nvme1n1\n");
+  EXPECT_NE(r.err.find("warning: mirrors nvme0n1 and nvme1n1 share"), std::string::npos) << r.err;
+  const auto quiet =
+      run_cli(with_root("two-switches", {"-q", "table", "--level", "raid1", "--policy", "spread",
+                                         "--devices", "nvme0n1", "nvme1n1"}));
+  EXPECT_TRUE(quiet.err.empty()) << quiet.err;
+}
+
+TEST(Cli, VerboseSaysWhatItRead) {
+  const auto r = run_cli(with_root("switch4", {"-v", "topology"}));
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NE(r.err.find("18 PCI functions, 6 NVMe controllers, 6 namespaces, 5 P2P providers"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("P2P paths:"), std::string::npos);
+}
+
+TEST(Cli, TopologyJsonIsTyped) {
+  const auto r = run_cli(with_root("switch4", {"topology", "-o", "json"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(doc["system"]["cpu_supports_p2pdma"].get<bool>());
+  EXPECT_EQ(doc["namespaces"][0]["size"], 268435456);
+  EXPECT_TRUE(doc["p2p_matrix"][0]["nvme4"].is_null());
+  EXPECT_EQ(doc["p2p_matrix"][0]["nvme1"], 4);
+  EXPECT_EQ(doc["p2p_paths"].size(), 30U);
+  EXPECT_EQ(doc["controllers"][0]["namespaces"], nlohmann::json::array({"nvme0n1"}));
+  EXPECT_TRUE(doc["warnings"].is_array());
+  EXPECT_TRUE(doc["pci"][0]["upstream"].is_null());
+}
+
+// --- list and stop --------------------------------------------------------------
+
+FakeDmClient::State two_arrays() {
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device(
+      "r1", "raid-p2p", "raid1 3 0 p2p_provider 0000:03:00.0 2 - 259:0 - 259:1", 524288));
+  dm.devices.push_back(make_device("vg-lv", "linear", "259:5 2048", 1000));
+  dm.devices.push_back(make_device(
+      "r5", "raid-p2p", "raid5_ls 3 128 p2p_provider none 3 - 259:0 - 259:1 - 259:2", 1048576));
+  return dm;
+}
+
+TEST(Cli, ListShowsOnlyRaidP2pDevices) {
+  auto dm = two_arrays();
+  const auto r = run_cli({"list", "-o", "json"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["arrays"].size(), 2U);
+  EXPECT_EQ(doc["arrays"][0]["name"], "r1");
+  EXPECT_EQ(doc["arrays"][0]["raid_type"], "raid1");
+  EXPECT_EQ(doc["arrays"][0]["members"], 2);
+  EXPECT_EQ(doc["arrays"][0]["p2p_provider"], "0000:03:00.0");
+  EXPECT_EQ(doc["arrays"][0]["size"], 268435456);
+  EXPECT_EQ(doc["arrays"][1]["p2p_provider"], "none");
+  const auto text = run_cli({"list"}, &dm);
+  EXPECT_NE(text.out.find("r5"), std::string::npos);
+  EXPECT_EQ(text.out.find("vg-lv"), std::string::npos);
+}
+
+TEST(Cli, ListFailureExitsWith5) {
+  FakeDmClient::State dm;
+  dm.fail_list = true;
+  EXPECT_EQ(run_cli({"list"}, &dm).status, 5);
+}
+
+TEST(Cli, StopRemovesARaidP2pArray) {
+  auto dm = two_arrays();
+  const auto r = run_cli({"stop", "r5"}, &dm);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "stopped r5\n");
+  EXPECT_EQ(dm.removed, std::vector<std::string>{"r5"});
+}
+
+TEST(Cli, StopRefusesOtherDevices) {
+  auto dm = two_arrays();
+  auto r = run_cli({"stop", "vg-lv"}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("vg-lv: not a raid-p2p array (its targets: linear)"), std::string::npos)
+      << r.err;
+  r = run_cli({"stop", "nothere"}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("nothere: no such device-mapper device"), std::string::npos) << r.err;
+  dm.fail_remove = true;
+  r = run_cli({"stop", "r1"}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: cannot remove"), std::string::npos) << r.err;
+  EXPECT_TRUE(dm.removed.empty());
+}
+
+// --- the binary -------------------------------------------------------------------
+
+TEST(Binary, BadArgumentsExitWith3) {
+  auto r = run_binary({"--no-such-option"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << r.err;
+  r = run_binary({"plan", "--count", "2"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--level"), std::string::npos) << r.err;
+}
+
+TEST(Binary, UnknownDeviceExitsWith5) {
+  const auto r = run_binary({"--sysfs-root", fixture_dir("switch4").string(), "table", "--level",
+                             "raid1", "--devices", "/dev/nvme0n1", "/dev/nvme7n1"});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme7n1"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Binary, PrintsATable) {
+  const auto r = run_binary({"--sysfs-root", fixture_dir("switch4").string(), "table", "--level",
+                             "raid0", "--count", "2", "--chunk", "256k"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "0 1048576 raid-p2p raid0 3 512 p2p_provider 0000:03:00.0 2 - /dev/nvme0n1 - "
+            "/dev/nvme1n1\n");
+}
+
+TEST(Binary, Version) {
+  const auto r = run_binary({"--version"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "p2praid-tool 0.1.0\n");
+}
+
+}  // namespace
+}  // namespace p2praid::test
