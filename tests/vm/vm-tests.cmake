@@ -23,3 +23,4 @@ set_tests_properties(vm.vm-run-selftest PROPERTIES LABELS vm RUN_SERIAL ON TIMEO
 rp_vm_test(rig-topology cases/rig-topology.sh TIMEOUT 300)
 rp_vm_test(p2p-raw cases/p2p-raw.sh TIMEOUT 300)
 rp_vm_test(p2p-baseline-stacked cases/p2p-baseline-stacked.sh TIMEOUT 300)
+rp_vm_test(tool-topology cases/tool-topology.sh TIMEOUT 300)
