@@ -1,6 +1,8 @@
 # dm-raid-p2p: wrapper around Kbuild (kernel modules), CMake (the tool and
 # its tests) and the QEMU rig. `make help` lists the targets.
 
+SHELL := bash
+
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KSRC ?= $(KDIR)
 BUILD ?= build
@@ -59,7 +61,7 @@ check-unit: tool
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
 
 check-vm: rig rig-modules tool
-	cd $(BUILD) && ctest --output-on-failure -L vm
+	cd $(BUILD) && ctest --output-on-failure -L 'rig|vm'
 
 check: check-unit check-vm
 
