@@ -42,7 +42,9 @@ rig: kernel rootfs
 # for `make install` in $(BUILD)/modules/<kernelrelease>/.
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR); pass KDIR=" >&2; exit 1; }
+	@md-core/extract --kdir "$(KDIR)" --ksrc "$(KSRC)"
 	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" W=1 modules
+	@md-core/check-symbols "$(KDIR)" "$(TOP)"
 	@krel=$$($(MAKE) -s -C "$(KDIR)" kernelrelease) && \
 		mkdir -p "$(BUILD)/modules/$$krel" && rm -f "$(BUILD)/modules/$$krel"/*.ko && \
 		find md-core dm-target -name '*.ko' -exec cp {} "$(BUILD)/modules/$$krel/" \;
@@ -76,3 +78,4 @@ install:
 clean:
 	-$(MAKE) -C "$(KDIR)" M="$(TOP)" clean 2>/dev/null
 	rm -rf $(BUILD)
+	md-core/extract --clean
