@@ -25,3 +25,11 @@ rp_vm_test(p2p-raw cases/p2p-raw.sh TIMEOUT 300)
 rp_vm_test(p2p-baseline-stacked cases/p2p-baseline-stacked.sh TIMEOUT 300)
 rp_vm_test(tool-topology cases/tool-topology.sh TIMEOUT 300)
 rp_vm_test(md-core-coexist cases/md-core-coexist.sh TIMEOUT 900)
+rp_vm_test(target-levels cases/target-levels.sh TIMEOUT 1200)
+rp_vm_test(target-persist cases/target-persist.sh TIMEOUT 1200)
+rp_vm_test(target-failures cases/target-failures.sh TIMEOUT 1200)
+rp_vm_test(target-badtables cases/target-badtables.sh TIMEOUT 900)
+
+add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
+set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")

@@ -1,0 +1,135 @@
+# Helpers for the raid-p2p target tests (tests/vm/cases/target-*.sh), on
+# top of tests/vm/lib.sh. Sourced, in the guest.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
+
+MiB=2048 # sectors
+TL_SW=("$(rig_dev rp-sw0)" "$(rig_dev rp-sw1)" "$(rig_dev rp-sw2)" "$(rig_dev rp-sw3)")
+TL_FAR=$(rig_dev rp-far0)
+TL_NOCMB=$(rig_dev rp-nocmb0)
+TL_LOG=/tmp/$T_NAME.fio.log
+
+# try DESCRIPTION CMD...: check, returning CMD's status ("try ... || return").
+try() {
+	local what=$1
+	shift
+	if "$@"; then
+		ok "$what"
+		return 0
+	fi
+	not_ok "$what"
+	return 1
+}
+
+# tl_slice NAME DEV START_MIB SIZE_MIB: a dm-linear slice of DEV, removed
+# at exit. Members sit on slices so that tests can fail them.
+tl_slice() {
+	dm_create "$1" "0 $(($4 * MiB)) linear $2 $(($3 * MiB))"
+}
+
+# tl_swap NAME TABLE: replace a slice's table, in one suspend/resume.
+tl_swap() {
+	dmsetup suspend "$1" && dmsetup reload "$1" --table "$2" && dmsetup resume "$1"
+}
+
+# tl_fail NAME: the slice NAME fails all I/O from now on (a dead drive).
+tl_fail() {
+	tl_swap "$1" "0 $(blockdev --getsz "/dev/mapper/$1") error"
+}
+
+# tl_field NAME N: field N of the raid-p2p INFO status (1 = raid_type,
+# 3 = health, 4 = sync ratio, 5 = sync action, 6 = mismatch count,
+# 9 = events, 11 = p2p provider).
+tl_field() {
+	dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'
+}
+
+# tl_in_sync NAME: idle, and the sync ratio complete.
+tl_in_sync() {
+	local ratio action
+	ratio=$(tl_field "$1" 4) action=$(tl_field "$1" 5)
+	[ "$action" = idle ] && [ "${ratio%/*}" = "${ratio#*/}" ]
+}
+
+# tl_wait_sync NAME [SECONDS]: wait until the array is in sync.
+tl_wait_sync() {
+	local i
+	for ((i = 0; i < ${2:-300}; i++)); do
+		tl_in_sync "$1" && return 0
+		sleep 1
+	done
+	log "$1 is not in sync after ${2:-300}s: $(dmsetup status "$1")"
+	return 1
+}
+
+# tl_wait_action NAME ACTION [SECONDS]: wait until the sync action is ACTION.
+tl_wait_action() {
+	local i
+	for ((i = 0; i < ${3:-60}; i++)); do
+		[ "$(tl_field "$1" 5)" = "$2" ] && return 0
+		sleep 0.5
+	done
+	log "$1: sync action is not $2: $(dmsetup status "$1")"
+	return 1
+}
+
+# Member slices are small: the rig runs under TCG, where md I/O goes at a
+# few MiB/s. RP_TARGET_SLICE_MIB makes them larger.
+TL_SLICE=${RP_TARGET_SLICE_MIB:-8}
+
+# The fio job the tests write with: every block of the device once, in
+# random order, each with a crc32c header naming its offset. 112 KiB blocks
+# straddle 64 KiB chunks and leave partial stripes. The same job with
+# --verify_only checks the data without writing.
+TL_FIO_JOB=(--name=rp --eta=never --ioengine=libaio --direct=1 --iodepth=8 --bs=112k
+	--rw=randwrite --randrepeat=1 --verify=crc32c --verify_fatal=1)
+
+# tl_fio DEV ARGS...: run fio on DEV; show its output when it fails.
+tl_fio() {
+	local dev=$1
+	shift
+	if ! fio --filename="$dev" "$@" --output="$TL_LOG"; then
+		tail -n 30 "$TL_LOG" | sed 's/^/  fio| /'
+		return 1
+	fi
+}
+
+# tl_write_verify DEV [FIO ARGS...]: write all of DEV, then verify it.
+tl_write_verify() {
+	tl_fio "$1" "${TL_FIO_JOB[@]}" --do_verify=1 "${@:2}"
+}
+
+# tl_verify DEV: verify what tl_write_verify wrote, without writing.
+tl_verify() {
+	tl_fio "$1" "${TL_FIO_JOB[@]}" --verify_only "${@:2}"
+}
+
+# tl_table_error TABLE: load TABLE as a new device, which must fail; print
+# the ti->error that dm logged ("device-mapper: table: <dev>: <target>:
+# <error> (<errno>)").
+tl_table_error() {
+	local before
+	before=$(dmesg | wc -l)
+	if dmsetup create tl-bad --table "$1" >/dev/null 2>&1; then
+		dmsetup remove tl-bad >/dev/null 2>&1
+		echo "ACCEPTED"
+		return 0
+	fi
+	dmsetup remove tl-bad >/dev/null 2>&1 || true
+	dmesg | tail -n +"$((before + 1))" | grep 'device-mapper: table:' | tail -n 1 |
+		sed 's/^.*device-mapper: table: [^ ]*: [^ ]*: //'
+}
+
+# expect_refused DESCRIPTION SUBSTRING TABLE: TABLE is refused with a
+# ti->error that contains SUBSTRING.
+expect_refused() {
+	local got
+	got=$(tl_table_error "$3")
+	case "$got" in
+	*"$2"*) ok "$1: refused: $got" ;;
+	*) not_ok "$1: wanted an error with '$2', got '$got'" ;;
+	esac
+}

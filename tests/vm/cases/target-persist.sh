@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# raid-p2p stage B: metadata devices. Every level with a superblock (and a
+# write-intent bitmap where there is redundancy) per member: create,
+# write, remove, re-create: in sync at once and the data verifies.
+# Superblocks that do not fit are refused with an error that names the
+# member, or rebuilt when the table says so. An unclean stop (all drives
+# cut at once, like a power failure) resyncs only the dirty regions.
+. "$(dirname "$0")/target-lib.sh"
+
+SLICE=$TL_SLICE
+# Per switch drive: a 4 MiB metadata slice, then a data slice.
+for i in 0 1 2 3; do
+	tl_slice "tl-m$i" "${TL_SW[$i]}" 0 4
+	tl_slice "tl-d$i" "${TL_SW[$i]}" 4 "$SLICE"
+done
+# A second array's members, for foreign superblocks.
+tl_slice tl-xm0 "$TL_FAR" 0 4
+tl_slice tl-xd0 "$TL_FAR" 4 "$SLICE"
+tl_slice tl-xm1 "$TL_NOCMB" 0 4
+tl_slice tl-xd1 "$TL_NOCMB" 4 "$SLICE"
+M=(/dev/mapper/tl-m0 /dev/mapper/tl-m1 /dev/mapper/tl-m2 /dev/mapper/tl-m3)
+D=(/dev/mapper/tl-d0 /dev/mapper/tl-d1 /dev/mapper/tl-d2 /dev/mapper/tl-d3)
+S=$SLICE
+
+# members N [ORDER...]: "N m d ..." with metadata, members in ORDER.
+members() {
+	local n=$1 i out=$1 order=("${@:2}")
+	[ ${#order[@]} -gt 0 ] || mapfile -t order < <(seq 0 $((n - 1)))
+	for i in "${order[@]}"; do out+=" ${M[$i]} ${D[$i]}"; done
+	echo "$out"
+}
+
+# wipe_meta I...: zero the superblocks of members I.
+wipe_meta() {
+	local i
+	for i in "$@"; do dd if=/dev/zero of="${M[$i]}" bs=1M count=1 oflag=direct status=none; done
+}
+
+# persist NAME NDEVS DATA_MIB TYPE CHUNK [PARAMS...]
+persist() {
+	local name=$1 n=$2 len=$(($3 * MiB)) type=$4 chunk=$5 params=("${@:6}") table ev
+	local dev=/dev/mapper/tl-$name
+	table="0 $len raid-p2p $type $((1 + ${#params[@]})) $chunk ${params[*]} $(members "$n")"
+
+	log "--- $name: $table"
+	wipe_meta $(seq 0 $((n - 1)))
+	try "$name: create with metadata" dm_create "tl-$name" "$table" || return 0
+	check "$name: write and verify" tl_write_verify "$dev"
+	check "$name: initial sync" tl_wait_sync "tl-$name"
+	check "$name: remove" dmsetup remove "tl-$name"
+	try "$name: re-create" dm_create "tl-$name" "$table" || return 0
+	check "$name: in sync at once" tl_in_sync "tl-$name"
+	expect_eq "$name: all members healthy" "$(tl_field "tl-$name" 3)" "$(printf 'A%.0s' $(seq "$n"))"
+	ev=$(tl_field "tl-$name" 9)
+	check "$name: event count $ev comes from the superblocks" test "$ev" -ge 1
+	check "$name: data verifies" tl_verify "$dev"
+	check "$name: remove again" dmsetup remove "tl-$name"
+}
+
+persist linear 4 $((4 * S)) linear 0
+persist raid0 4 $((4 * S)) raid0 64
+persist raid1 2 "$S" raid1 0
+persist raid10 4 $((2 * S)) raid10 64
+persist raid5 4 $((3 * S)) raid5_ls 64 region_size 2048
+persist raid6 4 $((2 * S)) raid6_zr 64
+
+# --- superblocks that do not fit: raid5 over members 0..3 ---------------
+LEN=$((3 * S * MiB))
+R5="0 $LEN raid-p2p raid5_ls 1 64"
+wipe_meta 0 1 2 3
+dm_create tl-r5 "$R5 $(members 4)"
+check "raid5: write" tl_write_verify /dev/mapper/tl-r5
+check "raid5: in sync" tl_wait_sync tl-r5
+dmsetup remove tl-r5
+
+expect_refused "members out of order" "Member 0 (" "$R5 $(members 4 1 0 2 3)"
+expect_refused "out of order, why" "superblock of member 1; the members are out of order" \
+	"$R5 $(members 4 1 0 2 3)"
+expect_refused "other raid type" "Superblocks describe raid5_ls with 4 members" \
+	"0 $((2 * S * MiB)) raid-p2p raid6_zr 1 64 $(members 4)"
+expect_refused "other chunk size" "Superblocks say chunk_size 64, the table 128" \
+	"0 $LEN raid-p2p raid5_ls 1 128 $(members 4)"
+expect_refused "other length" "no resizing" \
+	"0 $((LEN - 3 * 128)) raid-p2p raid5_ls 1 64 $(members 4)"
+
+# A foreign superblock: member 2 of another array.
+dm_create tl-x "0 $((S * MiB)) raid-p2p raid1 1 0 2 /dev/mapper/tl-xm0 /dev/mapper/tl-xd0 /dev/mapper/tl-xm1 /dev/mapper/tl-xd1"
+dmsetup remove tl-x
+expect_refused "foreign superblock" "Member 2 (" \
+	"$R5 4 ${M[0]} ${D[0]} ${M[1]} ${D[1]} /dev/mapper/tl-xm0 /dev/mapper/tl-xd0 ${M[3]} ${D[3]}"
+expect_refused "foreign superblock, why" "superblock of another array" \
+	"$R5 4 ${M[0]} ${D[0]} ${M[1]} ${D[1]} /dev/mapper/tl-xm0 /dev/mapper/tl-xd0 ${M[3]} ${D[3]}"
+
+# A corrupt superblock (the magic, then garbage): refused, then rebuilt.
+dd if=/dev/urandom of="${M[1]}" bs=1 seek=16 count=200 conv=notrunc status=none
+expect_refused "corrupt superblock" "Member 1 (" "$R5 $(members 4)"
+expect_refused "corrupt superblock, why" "corrupt superblock (bad checksum)" "$R5 $(members 4)"
+try "corrupt member: rebuild 1 is accepted" dm_create tl-r5 "0 $LEN raid-p2p raid5_ls 3 64 rebuild 1 $(members 4)" &&
+	check "corrupt member: rebuilt" tl_wait_sync tl-r5 &&
+	expect_eq "corrupt member: healthy again" "$(tl_field tl-r5 3)" AAAA &&
+	check "corrupt member: data verifies" tl_verify /dev/mapper/tl-r5
+dmsetup remove tl-r5
+
+# A blank member in an existing array needs "rebuild".
+wipe_meta 2
+expect_refused "blank member" "Member 2 (" "$R5 $(members 4)"
+expect_refused "blank member, why" "no superblock in an existing array; use 'rebuild 2'" \
+	"$R5 $(members 4)"
+dm_create tl-r5 "0 $LEN raid-p2p raid5_ls 3 64 rebuild 2 $(members 4)"
+check "blank member: rebuilt" tl_wait_sync tl-r5
+dmsetup remove tl-r5
+
+# A stale member: the array ran without member 3, which missed writes.
+dm_create tl-r5 "$R5 4 ${M[0]} ${D[0]} ${M[1]} ${D[1]} ${M[2]} ${D[2]} - -"
+expect_eq "degraded: member 3 missing" "$(tl_field tl-r5 3)" AAA-
+check "degraded: write and verify" tl_write_verify /dev/mapper/tl-r5
+dmsetup remove tl-r5
+expect_refused "stale member" "Member 3 (" "$R5 $(members 4)"
+expect_refused "stale member, why" "): stale superblock" "$R5 $(members 4)"
+expect_refused "stale member, what to do" "use 'rebuild 3'" "$R5 $(members 4)"
+try "stale member: rebuild 3" dm_create tl-r5 "0 $LEN raid-p2p raid5_ls 3 64 rebuild 3 $(members 4)" &&
+	check "stale member: rebuilt" tl_wait_sync tl-r5 &&
+	check "stale member: data verifies" tl_verify /dev/mapper/tl-r5
+check "stale member: parity check" dmsetup message tl-r5 0 check
+check "stale member: check done" tl_wait_sync tl-r5
+expect_eq "stale member: no mismatches" "$(tl_field tl-r5 6)" 0
+dmsetup remove tl-r5
+
+# --- an unclean stop: all drives cut at once while writing --------------
+# The data pattern is the offset of each block, so blocks written twice
+# hold the same bytes: whatever the cut leaves is right, except parity.
+PAT=(--name=pat --ioengine=libaio --direct=1 --iodepth=8 --bs=48k
+	--verify=pattern --verify_pattern=%o --verify_fatal=1)
+SLICES="tl-m0 tl-d0 tl-m1 tl-d1 tl-m2 tl-d2 tl-m3 tl-d3"
+# 256 KiB regions; resync at 256 KiB/s per member: a full one takes
+# 4 * S seconds, the regions one MiB of writes dirties a second or two.
+FULL=$((4 * S))
+# The bitmap daemon runs every second, so that the bits the fill sets are
+# clear again before the cut.
+R5U="0 $LEN raid-p2p raid5_ls 9 64 region_size 512 min_recovery_rate 128"
+R5U+=" max_recovery_rate 256 daemon_sleep 1000 $(members 4)"
+dm_create tl-r5 "$R5U"
+check "unclean: fill with the pattern" tl_fio /dev/mapper/tl-r5 "${PAT[@]}" --rw=write
+check "unclean: in sync before the cut" tl_wait_sync tl-r5
+sleep 6 # the bitmap daemon clears the fill's bits
+
+fio --filename=/dev/mapper/tl-r5 "${PAT[@]}" --rw=randwrite --do_verify=0 \
+	--size=1M --time_based --runtime=120 --output=/dev/null &
+writer=$!
+sleep 3
+declare -A saved
+for s in $SLICES; do saved[$s]=$(dmsetup table "$s"); done
+for s in $SLICES; do dmsetup suspend "$s"; done # the cut: no I/O gets through
+for s in $SLICES; do dmsetup reload "$s" --table "0 $(blockdev --getsz "/dev/mapper/$s") error"; done
+for s in $SLICES; do dmsetup resume "$s"; done
+wait "$writer" || true
+check "unclean: the broken array goes away" dmsetup remove tl-r5
+for s in $SLICES; do tl_swap "$s" "${saved[$s]}"; done
+
+before=$(dmesg | wc -l)
+try "unclean: the array comes back" dm_create tl-r5 "$R5U" && {
+	start=$(date +%s)
+	check "unclean: resync" tl_wait_sync tl-r5 $((FULL * 2))
+	took=$(($(date +%s) - start))
+	dmesg | tail -n +$((before + 1)) | grep -E 'md|bitmap|raid-p2p' | sed 's/^/  dmesg| /'
+	check "unclean: logged as not stopped cleanly" \
+		bash -c "dmesg | tail -n +$((before + 1)) | grep -q 'not stopped cleanly'"
+	check "unclean: resync of dirty regions only (${took}s, a full one takes ${FULL}s)" \
+		test "$took" -lt $((FULL / 2))
+	check "unclean: data verifies" tl_fio /dev/mapper/tl-r5 "${PAT[@]}" --rw=write --verify_only
+	check "unclean: parity check" dmsetup message tl-r5 0 check
+	check "unclean: check done" tl_wait_sync tl-r5 $((FULL * 3))
+	expect_eq "unclean: no parity mismatches" "$(tl_field tl-r5 6)" 0
+	dmsetup remove tl-r5
+}
+finish
