@@ -11,10 +11,7 @@
 
 SLICE=$TL_SLICE
 S=$SLICE
-for i in 0 1 2 3; do
-	tl_slice "tl-m$i" "${TL_SW[$i]}" 0 4
-	tl_slice "tl-d$i" "${TL_SW[$i]}" 4 "$S"
-done
+tl_member_slices
 # Fresh devices for the rebuilds, on the drive outside the switch.
 tl_slice tl-ms0 "$TL_FAR" 0 4
 tl_slice tl-ds0 "$TL_FAR" 4 "$S"

@@ -80,6 +80,50 @@ tl_wait_action() {
 # few MiB/s. RP_TARGET_SLICE_MIB makes them larger.
 TL_SLICE=${RP_TARGET_SLICE_MIB:-8}
 
+# tl_member_slices: per switch drive N, a 4 MiB metadata slice tl-mN and a
+# TL_SLICE MiB data slice tl-dN after it.
+tl_member_slices() {
+	local i
+	for i in 0 1 2 3; do
+		tl_slice "tl-m$i" "${TL_SW[$i]}" 0 4
+		tl_slice "tl-d$i" "${TL_SW[$i]}" 4 "$TL_SLICE"
+	done
+}
+
+# The unclean-stop tests. The data pattern is the offset of each block, so
+# blocks written twice hold the same bytes: whatever a cut leaves is right,
+# except parity. Their raid5 has 256 KiB regions and resyncs at 256 KiB/s
+# per member: a full resync takes TL_FULL seconds, the regions one MiB of
+# writes dirties a second or two. The bitmap daemon runs every second, so
+# that the bits a fill sets are clear again before the cut.
+TL_PAT=(--name=pat --ioengine=libaio --direct=1 --iodepth=8 --bs=48k
+	--verify=pattern --verify_pattern=%o --verify_fatal=1)
+TL_FULL=$((4 * TL_SLICE))
+TL_UNCLEAN_PARAMS="raid5_ls 9 64 region_size 512 min_recovery_rate 128"
+TL_UNCLEAN_PARAMS+=" max_recovery_rate 256 daemon_sleep 1000"
+
+# tl_check_unclean_recovery PREFIX NAME TABLE: after an unclean stop,
+# TABLE brings the raid5 NAME back; it resyncs only the dirty regions, its
+# data verifies and its parity checks clean. Check names start with PREFIX.
+tl_check_unclean_recovery() {
+	local p=$1 name=$2 before start took
+	before=$(dmesg | wc -l)
+	try "${p}the array comes back" dm_create "$name" "$3" || return 1
+	start=$(date +%s)
+	check "${p}resync" tl_wait_sync "$name" $((TL_FULL * 2))
+	took=$(($(date +%s) - start))
+	dmesg | tail -n +$((before + 1)) | grep -E 'md|bitmap|raid-p2p' | sed 's/^/  dmesg| /'
+	check "${p}logged as not stopped cleanly" \
+		bash -c "dmesg | tail -n +$((before + 1)) | grep -q 'not stopped cleanly'"
+	check "${p}resync of the dirty regions only (${took}s; a full one takes ${TL_FULL}s)" \
+		test "$took" -lt $((TL_FULL / 2))
+	check "${p}data verifies" tl_fio "/dev/mapper/$name" "${TL_PAT[@]}" --rw=write --verify_only
+	check "${p}parity check" dmsetup message "$name" 0 check
+	check "${p}check done" tl_wait_sync "$name" $((TL_FULL * 3))
+	expect_eq "${p}no parity mismatches" "$(tl_field "$name" 6)" 0
+	dmsetup remove "$name"
+}
+
 # The fio job the tests write with: every block of the device once, in
 # random order, each with a crc32c header naming its offset. 112 KiB blocks
 # straddle 64 KiB chunks and leave partial stripes. The same job with

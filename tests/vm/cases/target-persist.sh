@@ -8,11 +8,7 @@
 . "$(dirname "$0")/target-lib.sh"
 
 SLICE=$TL_SLICE
-# Per switch drive: a 4 MiB metadata slice, then a data slice.
-for i in 0 1 2 3; do
-	tl_slice "tl-m$i" "${TL_SW[$i]}" 0 4
-	tl_slice "tl-d$i" "${TL_SW[$i]}" 4 "$SLICE"
-done
+tl_member_slices
 # A second array's members, for foreign superblocks.
 tl_slice tl-xm0 "$TL_FAR" 0 4
 tl_slice tl-xd0 "$TL_FAR" 4 "$SLICE"
@@ -127,18 +123,9 @@ expect_eq "stale member: no mismatches" "$(tl_field tl-r5 6)" 0
 dmsetup remove tl-r5
 
 # --- an unclean stop: all drives cut at once while writing --------------
-# The data pattern is the offset of each block, so blocks written twice
-# hold the same bytes: whatever the cut leaves is right, except parity.
-PAT=(--name=pat --ioengine=libaio --direct=1 --iodepth=8 --bs=48k
-	--verify=pattern --verify_pattern=%o --verify_fatal=1)
 SLICES="tl-m0 tl-d0 tl-m1 tl-d1 tl-m2 tl-d2 tl-m3 tl-d3"
-# 256 KiB regions; resync at 256 KiB/s per member: a full one takes
-# 4 * S seconds, the regions one MiB of writes dirties a second or two.
-FULL=$((4 * S))
-# The bitmap daemon runs every second, so that the bits the fill sets are
-# clear again before the cut.
-R5U="0 $LEN raid-p2p raid5_ls 9 64 region_size 512 min_recovery_rate 128"
-R5U+=" max_recovery_rate 256 daemon_sleep 1000 $(members 4)"
+PAT=("${TL_PAT[@]}")
+R5U="0 $LEN raid-p2p $TL_UNCLEAN_PARAMS $(members 4)"
 dm_create tl-r5 "$R5U"
 check "unclean: fill with the pattern" tl_fio /dev/mapper/tl-r5 "${PAT[@]}" --rw=write
 check "unclean: in sync before the cut" tl_wait_sync tl-r5
@@ -157,20 +144,5 @@ wait "$writer" || true
 check "unclean: the broken array goes away" dmsetup remove tl-r5
 for s in $SLICES; do tl_swap "$s" "${saved[$s]}"; done
 
-before=$(dmesg | wc -l)
-try "unclean: the array comes back" dm_create tl-r5 "$R5U" && {
-	start=$(date +%s)
-	check "unclean: resync" tl_wait_sync tl-r5 $((FULL * 2))
-	took=$(($(date +%s) - start))
-	dmesg | tail -n +$((before + 1)) | grep -E 'md|bitmap|raid-p2p' | sed 's/^/  dmesg| /'
-	check "unclean: logged as not stopped cleanly" \
-		bash -c "dmesg | tail -n +$((before + 1)) | grep -q 'not stopped cleanly'"
-	check "unclean: resync of dirty regions only (${took}s, a full one takes ${FULL}s)" \
-		test "$took" -lt $((FULL / 2))
-	check "unclean: data verifies" tl_fio /dev/mapper/tl-r5 "${PAT[@]}" --rw=write --verify_only
-	check "unclean: parity check" dmsetup message tl-r5 0 check
-	check "unclean: check done" tl_wait_sync tl-r5 $((FULL * 3))
-	expect_eq "unclean: no parity mismatches" "$(tl_field tl-r5 6)" 0
-	dmsetup remove tl-r5
-}
+tl_check_unclean_recovery "unclean: " tl-r5 "$R5U"
 finish

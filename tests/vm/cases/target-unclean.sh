@@ -15,18 +15,12 @@
 
 phase=${1:?crash or verify} dir=${2:?directory shared with the host}
 S=$TL_SLICE
-FULL=$((4 * S))
-for i in 0 1 2 3; do
-	tl_slice "tl-m$i" "${TL_SW[$i]}" 0 4
-	tl_slice "tl-d$i" "${TL_SW[$i]}" 4 "$S"
-done
+tl_member_slices
 MEMBERS="4 /dev/mapper/tl-m0 /dev/mapper/tl-d0 /dev/mapper/tl-m1 /dev/mapper/tl-d1"
 MEMBERS+=" /dev/mapper/tl-m2 /dev/mapper/tl-d2 /dev/mapper/tl-m3 /dev/mapper/tl-d3"
 LEN=$((3 * S * MiB))
-TABLE="0 $LEN raid-p2p raid5_ls 9 64 region_size 512 min_recovery_rate 128"
-TABLE+=" max_recovery_rate 256 daemon_sleep 1000 $MEMBERS"
-PAT=(--name=pat --ioengine=libaio --direct=1 --iodepth=8 --bs=48k
-	--verify=pattern --verify_pattern=%o --verify_fatal=1)
+TABLE="0 $LEN raid-p2p $TL_UNCLEAN_PARAMS $MEMBERS"
+PAT=("${TL_PAT[@]}")
 
 case $phase in
 crash)
@@ -49,19 +43,7 @@ crash)
 	die "still running after sysrq b"
 	;;
 verify)
-	before=$(dmesg | wc -l)
-	dm_create tl-r5 "$TABLE" || die "the array does not come back"
-	start=$(date +%s)
-	check "resync" tl_wait_sync tl-r5 $((FULL * 2))
-	took=$(($(date +%s) - start))
-	check "logged as not stopped cleanly" \
-		bash -c "dmesg | tail -n +$((before + 1)) | grep -q 'not stopped cleanly'"
-	check "resync of the dirty regions only (${took}s; a full one takes ${FULL}s)" \
-		test "$took" -lt $((FULL / 2))
-	check "data verifies" tl_fio /dev/mapper/tl-r5 "${PAT[@]}" --rw=write --verify_only
-	check "parity check" dmsetup message tl-r5 0 check
-	check "check done" tl_wait_sync tl-r5 $((FULL * 3))
-	expect_eq "no parity mismatches" "$(tl_field tl-r5 6)" 0
+	tl_check_unclean_recovery "" tl-r5 "$TABLE"
 	finish
 	;;
 *) die "unknown phase $phase" ;;
