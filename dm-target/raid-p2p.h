@@ -130,6 +130,7 @@ struct raid_set {
 	struct rs_params p;
 	unsigned long flags;		/* enum rs_flag bits */
 	bool has_meta;			/* members have metadata devices */
+	struct list_head live;		/* on p2p.c's list once resumed */
 	unsigned int raid_disks;
 	struct mddev md;
 	struct raid_dev dev[] __counted_by(raid_disks);
@@ -174,6 +175,16 @@ void rs_emit_table(struct raid_set *rs, char *result, unsigned int maxlen,
 int rs_load_superblocks(struct raid_set *rs);
 int rs_refresh_superblocks(struct raid_set *rs);
 void rs_super_sync(struct mddev *mddev, struct md_rdev *rdev);
+
+/* p2p.c */
+int rs_p2p_advertise(struct raid_set *rs);
+u64 rs_p2p_stat(struct raid_set *rs, enum md_p2p_stat stat);
+void rs_p2p_emit_stats(struct raid_set *rs, char *result, unsigned int maxlen,
+		       unsigned int *psz);
+void rs_p2p_go_live(struct raid_set *rs);
+void rs_p2p_gone(struct raid_set *rs);
+void rs_p2p_init(void);
+void rs_p2p_exit(void);
 
 /* status.c */
 void rp_status(struct dm_target *ti, status_type_t type,

@@ -11,15 +11,22 @@
  *
  * then our own:
  *
- *   <events> <#p2p_fields> <p2p_provider> <p2p_bios> <p2p_fallback_bios>
+ *   <events> <#p2p_fields> <p2p_provider> <user_read> <user_write>
+ *   <bounce_unreachable> <bounce_queue> <bounce_parity> <bounce_copy>
+ *   <sync_cmb> <sync_host>
  *
  * <#p2p_fields> counts the P2P fields that follow, so that later versions
- * can add counters without breaking readers of this one.
+ * can add counters without breaking readers of this one. The counters are
+ * bytes, since the table was loaded or the last "p2p_reset_counters":
+ * users' I/O through P2P buffers, bytes bounced through host memory by
+ * reason (a member cannot reach the provider; a member's queue takes no
+ * P2P pages; the raid4/5/6 stripe cache; other copies, such as raid1
+ * write-behind), and resync/recovery writes from CMB and host buffers.
  */
 #include "raid-p2p.h"
 
-/* P2P fields in INFO status: provider and two counters (0 until P2P I/O). */
-#define RS_P2P_FIELDS 3
+/* P2P fields in INFO status: the provider, then md-p2p's counters. */
+#define RS_P2P_FIELDS (1 + MD_P2P_NR_STATS)
 
 /* What the sync thread does, as dm raid names it. */
 enum rs_sync_state {
@@ -160,8 +167,9 @@ static void rs_emit_info(struct raid_set *rs, char *result,
 	       (unsigned long long)done, (unsigned long long)max,
 	       rs_sync_names[state], mismatches,
 	       (unsigned long long)rs->dev[0].rdev.data_offset);
-	DMEMIT(" %llu %u %s %llu %llu", mddev->events, RS_P2P_FIELDS,
-	       rs_p2p_provider_name(rs), 0ULL, 0ULL);
+	DMEMIT(" %llu %u %s", mddev->events, RS_P2P_FIELDS,
+	       rs_p2p_provider_name(rs));
+	rs_p2p_emit_stats(rs, result, maxlen, &sz);
 	*psz = sz;
 }
 
@@ -219,7 +227,7 @@ static int rs_stop_sync(struct mddev *mddev, bool frozen)
 
 /*
  * Messages, as the dm raid target's: "idle", "frozen", "resync",
- * "recover", "check", "repair".
+ * "recover", "check", "repair"; and "p2p_reset_counters".
  */
 int rp_message(struct dm_target *ti, unsigned int argc, char **argv,
 	       char *result, unsigned int maxlen)
@@ -228,6 +236,10 @@ int rp_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct mddev *mddev = &rs->md;
 	const char *action = argv[0];
 
+	if (argc == 1 && !strcasecmp(action, "p2p_reset_counters")) {
+		md_p2pdma_stats_reset(mddev);
+		return 0;
+	}
 	if (argc != 1 || !mddev->pers || !mddev->pers->sync_request)
 		return -EINVAL;
 	if (test_bit(RS_SUSPENDED, &rs->flags) || test_bit(RS_FROZEN, &rs->flags))

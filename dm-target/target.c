@@ -85,6 +85,7 @@ static struct raid_set *rs_alloc(struct dm_target *ti,
 	}
 	rs->ti = ti;
 	rs->type = type;
+	INIT_LIST_HEAD(&rs->live);
 	rs->p.raid10_copies = 2;
 	rs->p.raid10_format = RS_R10_NEAR;
 	rs->p.alias_r10_format = raid10_format;
@@ -298,6 +299,7 @@ static void rp_dtr(struct dm_target *ti)
 {
 	struct raid_set *rs = ti->private;
 
+	rs_p2p_gone(rs);
 	mddev_lock_nointr(&rs->md);
 	md_stop(&rs->md);
 	mddev_unlock(&rs->md);
@@ -429,11 +431,17 @@ out:
 	return r;
 }
 
+/*
+ * Called after every table swap and every resume: dm has just installed
+ * queue limits without BLK_FEAT_PCI_P2PDMA, so set it again (p2p.c).
+ */
 static void rp_resume(struct dm_target *ti)
 {
 	struct raid_set *rs = ti->private;
 	struct mddev *mddev = &rs->md;
 
+	rs_p2p_advertise(rs);
+	rs_p2p_go_live(rs);
 	if (!test_and_clear_bit(RS_SUSPENDED, &rs->flags))
 		return;
 	mddev_lock_nointr(mddev);
@@ -445,7 +453,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,
@@ -461,7 +469,24 @@ static struct target_type rp_target = {
 	.resume = rp_resume,
 };
 
-module_dm(rp);
+static int __init rp_init(void)
+{
+	int r = dm_register_target(&rp_target);
+
+	if (r)
+		return r;
+	rs_p2p_init();
+	return 0;
+}
+
+static void __exit rp_exit(void)
+{
+	rs_p2p_exit();
+	dm_unregister_target(&rp_target);
+}
+
+module_init(rp_init);
+module_exit(rp_exit);
 
 MODULE_DESCRIPTION(DM_NAME " raid-p2p target: md RAID over the md-p2p personalities");
 MODULE_LICENSE("GPL");

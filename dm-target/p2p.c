@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * raid-p2p: the P2PDMA side of the target.
+ *
+ * Advertising. A bio-based queue gets user P2P pages only if it has
+ * BLK_FEAT_PCI_P2PDMA (bio_iov_iter_get_pages() asks for them only then).
+ * On Linux 6.12 dm core computes a table's queue limits from the targets'
+ * io_hints and the members' limits with blk_stack_limits(), which drops
+ * the flag, and installs them at every table swap. So the flag is set on
+ * the mapped device's queue after the swap, from the resume hook, which dm
+ * calls after every swap and every resume: one frozen limits update. It
+ * is safe for every member: md-p2p bounces P2P pages for members that
+ * cannot take them (md-core, md-p2pdma.c). docs/ARCHITECTURE.md has more.
+ *
+ * Counters. md-p2p counts per array; they show in INFO status and in
+ * debugfs (dm-raid-p2p/p2p_stats, one line per live array), and the
+ * "p2p_reset_counters" message zeroes them.
+ */
+#include <linux/blkdev.h>
+#include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+
+#include "raid-p2p.h"
+
+/* Counter names, in INFO status order (after the provider). */
+static const char *const rs_p2p_stat_names[MD_P2P_NR_STATS] = {
+	[MD_P2P_USER_READ] = "user_read",
+	[MD_P2P_USER_WRITE] = "user_write",
+	[MD_P2P_BOUNCE_UNREACHABLE] = "bounce_unreachable",
+	[MD_P2P_BOUNCE_QUEUE] = "bounce_queue",
+	[MD_P2P_BOUNCE_PARITY] = "bounce_parity",
+	[MD_P2P_BOUNCE_COPY] = "bounce_copy",
+	[MD_P2P_SYNC_CMB] = "sync_cmb",
+	[MD_P2P_SYNC_HOST] = "sync_host",
+};
+
+static LIST_HEAD(rs_live);		/* raid sets that have been resumed */
+static DEFINE_MUTEX(rs_live_lock);
+static struct dentry *rs_debugfs;
+
+/* Let user P2P buffers reach the mapped device. Called from resume. */
+int rs_p2p_advertise(struct raid_set *rs)
+{
+	struct request_queue *q = dm_disk(dm_table_get_md(rs->ti->table))->queue;
+	struct queue_limits lim;
+	int r;
+
+	if (blk_queue_pci_p2pdma(q))
+		return 0;
+	lim = queue_limits_start_update(q);
+	lim.features |= BLK_FEAT_PCI_P2PDMA;
+	r = queue_limits_commit_update_frozen(q, &lim);
+	if (r)
+		DMERR("%s: cannot advertise P2PDMA on the mapped device: %d",
+		      dm_table_device_name(rs->ti->table), r);
+	return r;
+}
+
+u64 rs_p2p_stat(struct raid_set *rs, enum md_p2p_stat stat)
+{
+	return atomic64_read(&rs->md.p2p.stats[stat]);
+}
+
+void rs_p2p_emit_stats(struct raid_set *rs, char *result, unsigned int maxlen,
+		       unsigned int *psz)
+{
+	unsigned int sz = *psz;
+	int i;
+
+	for (i = 0; i < MD_P2P_NR_STATS; i++)
+		DMEMIT(" %llu", rs_p2p_stat(rs, i));
+	*psz = sz;
+}
+
+void rs_p2p_go_live(struct raid_set *rs)
+{
+	mutex_lock(&rs_live_lock);
+	if (list_empty(&rs->live))
+		list_add_tail(&rs->live, &rs_live);
+	mutex_unlock(&rs_live_lock);
+}
+
+void rs_p2p_gone(struct raid_set *rs)
+{
+	mutex_lock(&rs_live_lock);
+	list_del_init(&rs->live);
+	mutex_unlock(&rs_live_lock);
+}
+
+static int rs_p2p_stats_show(struct seq_file *m, void *unused)
+{
+	struct raid_set *rs;
+	int i;
+
+	mutex_lock(&rs_live_lock);
+	list_for_each_entry(rs, &rs_live, live) {
+		seq_printf(m, "%s provider=%s",
+			   dm_table_device_name(rs->ti->table),
+			   rs_p2p_provider_name(rs));
+		for (i = 0; i < MD_P2P_NR_STATS; i++)
+			seq_printf(m, " %s=%llu", rs_p2p_stat_names[i],
+				   rs_p2p_stat(rs, i));
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&rs_live_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rs_p2p_stats);
+
+void rs_p2p_init(void)
+{
+	rs_debugfs = debugfs_create_dir("dm-raid-p2p", NULL);
+	debugfs_create_file("p2p_stats", 0444, rs_debugfs, NULL,
+			    &rs_p2p_stats_fops);
+}
+
+void rs_p2p_exit(void)
+{
+	debugfs_remove_recursive(rs_debugfs);
+}
