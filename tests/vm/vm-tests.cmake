@@ -29,7 +29,13 @@ rp_vm_test(target-levels cases/target-levels.sh TIMEOUT 1200)
 rp_vm_test(target-persist cases/target-persist.sh TIMEOUT 1200)
 rp_vm_test(target-failures cases/target-failures.sh TIMEOUT 1200)
 rp_vm_test(target-badtables cases/target-badtables.sh TIMEOUT 900)
+rp_vm_test(p2p-target cases/p2p-target.sh TIMEOUT 1200)
 
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
 set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+
+# p2praid-tool create / assemble across two boots with the same disks.
+add_test(NAME vm.tool-arrays COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/tool-arrays-host.sh)
+set_tests_properties(vm.tool-arrays PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1800
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")

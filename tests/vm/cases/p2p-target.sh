@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# raid-p2p's P2PDMA bio path. For every level, fio writes and verifies
+# through a P2P buffer (--iomem=mmapshared on a CMB's p2pmem/allocate),
+# once in a member's CMB and once in the CMB of a switch drive that is not
+# a member; p2pio checks O_DIRECT reads and writes byte for byte; the
+# counters in INFO status show the path: nothing bounced on linear, raid0,
+# raid1 and raid10, the user counters equal what fio moved, and raid4/5/6
+# copy writes through the stripe cache. The same fio job fails with
+# EREMOTEIO on the mainline dm raid target. Then the cases that must
+# bounce: a provider the members cannot reach, a member on another root
+# port, a member whose queue takes no P2P pages (dm-linear under it); and
+# the advertising across suspend/resume and a table reload.
+. "$(dirname "$0")/../lib.sh"
+
+modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
+modprobe dm-raid || die "cannot load dm-raid"
+
+MiB=$((1024 * 1024))
+PART_MIB=16 # members: a partition of this size on each drive
+SIZE_MIB=4  # what fio and p2pio move per run
+LOG=/tmp/$T_NAME.fio.log
+
+# One partition per drive: partitions share the drive's queue, so they
+# take P2P pages as the drive does, and they keep the arrays small.
+declare -A P
+for d in sw0 sw1 sw2 sw3 far0; do
+	dev=$(rig_dev "rp-$d")
+	echo "size=${PART_MIB}MiB" | sfdisk -q "$dev" >/dev/null || die "sfdisk $dev failed"
+	P[$d]=${dev}p1
+	for _ in $(seq 50); do [ -b "${P[$d]}" ] && break; sleep 0.1; done
+	[ -b "${P[$d]}" ] || die "no ${P[$d]}"
+done
+SECT=$(blockdev --getsz "${P[sw0]}")
+
+# field NAME N: field N of the raid-p2p INFO status (1 = raid_type).
+field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
+# stat NAME COUNTER: a P2P counter of the INFO status, by name.
+STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy sync_cmb sync_host)
+stat() {
+	local i
+	for i in "${!STATS[@]}"; do
+		[ "${STATS[i]}" = "$2" ] && { field "$1" $((12 + i)); return; }
+	done
+	die "no counter $2"
+}
+show_stats() {
+	local s out=""
+	for s in "${STATS[@]}"; do out+=" $s=$(stat "$1" "$s")"; done
+	log "$1:$out"
+}
+
+# p2pfio DEV PROVIDER [FIO ARGS]: fio randwrite + crc32c verify of
+# SIZE_MIB through a buffer in PROVIDER's CMB.
+p2pfio() {
+	if ! fio --name=p2p --filename="$1" --ioengine=libaio --direct=1 --iodepth=8 \
+		--bs=64k --rw=randwrite --size=${SIZE_MIB}M --randrepeat=1 \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 --eta=never \
+		--iomem="mmapshared:$(rig_p2pmem "rp-$2")/allocate" "${@:3}" --output="$LOG"; then
+		grep -E 'err=|error' "$LOG" | head -n 5 | sed 's/^/  fio| /'
+		return 1
+	fi
+}
+
+# within_1pct WANT GOT
+within_1pct() {
+	local d=$(($2 - $1))
+	[ "${d#-}" -le $(($1 / 100)) ]
+}
+
+# table LEVEL NDEVS PARAMS MEMBERS...: a raid-p2p table on partitions.
+table() {
+	local level=$1 n=$2 params=$3 data per len m devs=""
+	shift 3
+	case $level in
+	linear) data=$n ;;
+	raid0) data=$n ;;
+	raid1) data=1 ;;
+	raid10) data=$((n / 2)) ;; # 2 copies; n even, or see below
+	raid4 | raid5 | raid5_*) data=$((n - 1)) ;;
+	raid6 | raid6_*) data=$((n - 2)) ;;
+	esac
+	per=$((SECT / 128 * 128)) # whole 64 KiB chunks
+	len=$((per * data))
+	[ "$level" = raid10 ] && [ $((n % 2)) = 1 ] && len=$((per * n / 2 / 128 * 128))
+	for m in "$@"; do devs+=" - ${P[$m]}"; done
+	echo "0 $len raid-p2p $level $params $n$devs"
+}
+
+# level_case NAME LEVEL MEMBERS OTHER: fio through a member's CMB and
+# through OTHER's (a non-member switch drive; "" for none), p2pio, and the
+# counters.
+level_case() {
+	local name=$1 level=$2 members=$3 other=$4 tbl bounced want=$((SIZE_MIB * MiB)) prov
+	local params="2 64 nosync"
+	case $level in linear | raid0) params="1 64" ;; esac
+	# shellcheck disable=SC2086
+	tbl=$(table "$level" "$(wc -w <<<"$members")" "$params" $members)
+	if ! dm_create "$name" "$tbl"; then
+		not_ok "$name: table refused: $tbl: $(dmesg | grep 'device-mapper: table' | tail -n 1)"
+		return
+	fi
+	for prov in ${members%% *} $other; do
+		dmsetup message "$name" 0 p2p_reset_counters
+		check "$name: fio verify through the CMB of $prov" p2pfio "/dev/mapper/$name" "$prov"
+		show_stats "$name"
+		check "$name: user P2P writes = what fio wrote ($want)" within_1pct $want "$(stat "$name" user_write)"
+		check "$name: user P2P reads = what fio read back ($want)" within_1pct $want "$(stat "$name" user_read)"
+		case $level in
+		raid4 | raid5* | raid6*)
+			check "$name: writes go through the stripe cache (bounce_parity >= $want)" \
+				test "$(stat "$name" bounce_parity)" -ge $want
+			bounced=$(($(stat "$name" bounce_unreachable) + $(stat "$name" bounce_queue)))
+			expect_eq "$name: nothing bounced for reachability" "$bounced" 0
+			;;
+		*)
+			bounced=$(($(stat "$name" bounce_unreachable) + $(stat "$name" bounce_queue) +
+				$(stat "$name" bounce_parity) + $(stat "$name" bounce_copy)))
+			expect_eq "$name: nothing bounced through host memory" "$bounced" 0
+			;;
+		esac
+		check "$name: p2pio O_DIRECT write+read through the CMB of $prov" \
+			"$P2PIO" -d "/dev/mapper/$name" -p "$(rig_bdf "rp-$prov")" -m rw -s 1M -b 128k -S 7
+	done
+	dmsetup remove "$name"
+}
+
+level_case p2p-linear linear "sw0 sw1" sw2
+level_case p2p-raid0 raid0 "sw0 sw1" sw2
+level_case p2p-raid1 raid1 "sw0 sw1" sw2
+level_case p2p-raid10 raid10 "sw0 sw1 sw2" sw3
+level_case p2p-raid4 raid4 "sw0 sw1 sw2" sw3
+level_case p2p-raid5 raid5_ls "sw0 sw1 sw2" sw3
+level_case p2p-raid6 raid6_zr "sw0 sw1 sw2 sw3" ""
+
+# --- the mainline dm raid target: the same job fails with EREMOTEIO ------
+dm_create base-raid1 "0 $SECT raid raid1 2 0 nosync 2 - ${P[sw0]} - ${P[sw1]}"
+if p2pfio /dev/mapper/base-raid1 sw0; then
+	not_ok "dm raid raid1: the P2P fio job should fail"
+else
+	check "dm raid raid1: the P2P fio job fails with EREMOTEIO" \
+		grep -q -E 'Remote I/O error|err=121' "$LOG"
+fi
+check "dm raid raid1: P2P read fails with EREMOTEIO (p2pio)" \
+	"$P2PIO" -d /dev/mapper/base-raid1 -p "$(rig_bdf rp-sw0)" -m read -s 1M -b 128k -e EREMOTEIO
+dmsetup remove base-raid1
+
+# --- cases that must bounce, and still verify -----------------------------
+# A provider on the separate root port: no member can reach it.
+dm_create p2p-far "$(table raid1 2 "2 64 nosync" sw0 sw1)"
+dmsetup message p2p-far 0 p2p_reset_counters
+check "far provider: fio verify" p2pfio /dev/mapper/p2p-far far0
+show_stats p2p-far
+check "far provider: bounced because unreachable" test "$(stat p2p-far bounce_unreachable)" -gt 0
+check "far provider: p2pio verify" "$P2PIO" -d /dev/mapper/p2p-far -p "$(rig_bdf rp-far0)" -m rw -s 1M -b 128k
+dmsetup remove p2p-far
+
+# A member on the separate root port: only its share bounces.
+dm_create p2p-farm "$(table raid1 2 "2 64 nosync" sw0 far0)"
+dmsetup message p2p-farm 0 p2p_reset_counters
+check "far member: fio verify" p2pfio /dev/mapper/p2p-farm sw1
+show_stats p2p-farm
+w=$(stat p2p-farm bounce_unreachable)
+check "far member: its writes bounced ($w bytes, fio wrote $((SIZE_MIB * MiB)))" \
+	test "$w" -ge $((SIZE_MIB * MiB))
+dmsetup remove p2p-farm
+
+# A member whose queue takes no P2P pages: a dm-linear device over sw1p1.
+dm_create p2p-lin "0 $SECT linear ${P[sw1]} 0"
+P[lin]=/dev/mapper/p2p-lin
+dm_create p2p-q "$(table raid1 2 "2 64 nosync" sw0 lin)"
+dmsetup message p2p-q 0 p2p_reset_counters
+check "member without P2P queue: fio verify" p2pfio /dev/mapper/p2p-q sw2
+show_stats p2p-q
+check "member without P2P queue: bounced for the queue" test "$(stat p2p-q bounce_queue)" -ge $((SIZE_MIB * MiB))
+expect_eq "member without P2P queue: nothing unreachable" "$(stat p2p-q bounce_unreachable)" 0
+dmsetup remove p2p-q
+dmsetup remove p2p-lin
+
+# --- advertising survives suspend/resume and a table reload --------------
+tbl=$(table raid0 2 "1 64" sw0 sw1)
+dm_create p2p-adv "$tbl"
+buf=$(rig_bdf rp-sw2)
+check "advertised: P2P I/O works" "$P2PIO" -d /dev/mapper/p2p-adv -p "$buf" -m rw -s 1M -b 128k
+dmsetup suspend p2p-adv && dmsetup resume p2p-adv
+check "after suspend/resume: P2P I/O works" "$P2PIO" -d /dev/mapper/p2p-adv -p "$buf" -m rw -s 1M -b 128k -S 2
+dmsetup suspend p2p-adv && dmsetup reload p2p-adv --table "$tbl" && dmsetup resume p2p-adv
+check "after a table reload: P2P I/O works" "$P2PIO" -d /dev/mapper/p2p-adv -p "$buf" -m rw -s 1M -b 128k -S 3
+check "after a table reload: data from before reads back" "$P2PIO" -d /dev/mapper/p2p-adv -p "$buf" -m read -s 1M -b 128k -S 3
+dmsetup message p2p-adv 0 p2p_reset_counters
+expect_eq "p2p_reset_counters zeroes the counters" "$(stat p2p-adv user_write)/$(stat p2p-adv user_read)" 0/0
+check "debugfs lists the array" grep -q "user_read=" /sys/kernel/debug/dm-raid-p2p/p2p_stats
+dmsetup remove p2p-adv
+finish
