@@ -19,6 +19,7 @@
 #include <linux/blkdev.h>
 #include <linux/debugfs.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/seq_file.h>
 
 #include "raid-p2p.h"
@@ -55,6 +56,51 @@ int rs_p2p_advertise(struct raid_set *rs)
 		DMERR("%s: cannot advertise P2PDMA on the mapped device: %d",
 		      dm_table_device_name(rs->ti->table), r);
 	return r;
+}
+
+/*
+ * raid1 and raid10 resync and rebuild through buffers in P2P memory that
+ * every member reaches: the table's p2p_provider, or with "auto" the
+ * nearest published one (md-p2p picks it). Without one, they use host
+ * memory, and the kernel log says why, once per table.
+ */
+void rs_p2p_pick_sync_provider(struct raid_set *rs)
+{
+	const char *name = dm_table_device_name(rs->ti->table);
+	struct pci_dev *want = NULL, *provider;
+	unsigned int dom, bus, dev, fn;
+	const char *why = NULL;
+
+	if (!rs_is(rs, RS_RAID1 | RS_RAID10) || rs->p.p2p_mode == RS_P2P_NONE)
+		return;
+	if (rs->p.p2p_mode == RS_P2P_DEVICE) {
+		if (sscanf(rs->p.p2p_bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+			return;
+		want = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(dev, fn));
+		if (!want) {
+			DMWARN("%s: resync through host memory: p2p_provider %s is gone",
+			       name, rs->p.p2p_bdf);
+			return;
+		}
+	}
+	provider = md_p2pdma_pick_sync_provider(&rs->md, want, &why);
+	pci_dev_put(want);
+	if (!provider) {
+		if (want)
+			DMINFO("%s: resync through host memory: p2p_provider %s: %s",
+			       name, rs->p.p2p_bdf, why);
+		else
+			DMINFO("%s: resync through host memory: %s", name, why);
+		return;
+	}
+	DMINFO("%s: resync through the P2P memory of %s", name, pci_name(provider));
+	rs->md.p2p.sync_provider = provider;
+}
+
+/* The provider of resync buffers in use, for INFO status. */
+const char *rs_p2p_provider_in_use(struct raid_set *rs)
+{
+	return rs->md.p2p.sync_provider ? pci_name(rs->md.p2p.sync_provider) : "none";
 }
 
 u64 rs_p2p_stat(struct raid_set *rs, enum md_p2p_stat stat)
@@ -97,7 +143,7 @@ static int rs_p2p_stats_show(struct seq_file *m, void *unused)
 	list_for_each_entry(rs, &rs_live, live) {
 		seq_printf(m, "%s provider=%s",
 			   dm_table_device_name(rs->ti->table),
-			   rs_p2p_provider_name(rs));
+			   rs_p2p_provider_in_use(rs));
 		for (i = 0; i < MD_P2P_NR_STATS; i++)
 			seq_printf(m, " %s=%llu", rs_p2p_stat_names[i],
 				   rs_p2p_stat(rs, i));

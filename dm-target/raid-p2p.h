@@ -178,6 +178,8 @@ void rs_super_sync(struct mddev *mddev, struct md_rdev *rdev);
 
 /* p2p.c */
 int rs_p2p_advertise(struct raid_set *rs);
+void rs_p2p_pick_sync_provider(struct raid_set *rs);
+const char *rs_p2p_provider_in_use(struct raid_set *rs);
 u64 rs_p2p_stat(struct raid_set *rs, enum md_p2p_stat stat);
 void rs_p2p_emit_stats(struct raid_set *rs, char *result, unsigned int maxlen,
 		       unsigned int *psz);

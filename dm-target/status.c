@@ -168,7 +168,7 @@ static void rs_emit_info(struct raid_set *rs, char *result,
 	       rs_sync_names[state], mismatches,
 	       (unsigned long long)rs->dev[0].rdev.data_offset);
 	DMEMIT(" %llu %u %s", mddev->events, RS_P2P_FIELDS,
-	       rs_p2p_provider_name(rs));
+	       rs_p2p_provider_in_use(rs));
 	rs_p2p_emit_stats(rs, result, maxlen, &sz);
 	*psz = sz;
 }

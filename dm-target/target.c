@@ -10,6 +10,7 @@
  * reports.
  */
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "raid-p2p.h"
@@ -46,6 +47,7 @@ static void rs_free(struct raid_set *rs)
 
 	/* md_error() may have queued it, even from within md_run(). */
 	flush_work(&rs->md.event_work);
+	pci_dev_put(rs->md.p2p.sync_provider);
 
 	for (i = 0; i < rs->raid_disks; i++) {
 		struct raid_dev *rd = &rs->dev[i];
@@ -285,6 +287,7 @@ static int rp_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_flush_bios = 1;
 	ti->needs_bio_set_dev = true;
 	rs_set_discards(rs);
+	rs_p2p_pick_sync_provider(rs);
 
 	r = rs_start(rs);
 	if (r)
