@@ -14,13 +14,14 @@ TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig kernel rootfs modules rig-modules tool check \
-	check-unit check-vm demo install clean
+	check-unit check-asan check-vm demo bench install clean
 
 all: tool modules
 
 help:
 	@echo 'make demo                 set up everything, boot the rig, run the demo'
 	@echo 'make check                all tests: unit, then in the rig'
+	@echo 'make bench                fio benchmark in the rig: docs/benchmarks/'
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
@@ -61,6 +62,15 @@ tool: deps $(BUILD)/CMakeCache.txt
 
 check-unit: tool
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+	@$(MAKE) --no-print-directory check-asan
+
+# The tool's unit tests again, built with AddressSanitizer and UBSan in a
+# build directory of their own (style checks and fuzzers run once, above).
+ASAN_BUILD ?= $(BUILD)/asan
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRP_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target p2praid-unit-tests
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L unit -E '^(clang-|fuzz\.)'
 
 check-vm: rig rig-modules tool
 	cd $(BUILD) && ctest --output-on-failure -L 'rig|vm'
@@ -69,6 +79,13 @@ check: check-unit check-vm
 
 demo: rig rig-modules tool
 	tests/vm/vm-run -- tests/vm/demo.sh
+
+# BENCH_VM_ARGS: more vm-run options, e.g. --icount 3 for instruction-counted
+# CPU time (docs/benchmarks/README.md).
+BENCH_VM_ARGS ?=
+bench: rig rig-modules tool
+	tests/vm/vm-run --timeout 2700 $(BENCH_VM_ARGS) -- tests/bench/rig-bench.sh
+	tests/bench/report docs/benchmarks/results.json
 
 install:
 	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" INSTALL_MOD_DIR=extra modules_install

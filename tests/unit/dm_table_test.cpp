@@ -79,13 +79,14 @@ TEST(DmTable, RejectsMalformedLines) {
            "0 100 raid-p2p raid1 2 0 bogus 2 - 8:1 - 8:2",            // unknown param
            "0 100 raid-p2p raid1 2 0 p2p_provider 2 - 8:1 - 8:2",     // value missing
            "0 100 raid-p2p raid1 1 x 2 - 8:1 - 8:2",                  // chunk not a number
-           "0 100 raid-p2p raid1 1 0 2 - - - 8:2",                    // data device '-'
+           "0 100 raid-p2p raid1 1 0 2 8:0 - - 8:2",                  // data device '-'
            "0 1x raid-p2p raid1 1 0 2 - 8:1 - 8:2",                   // length
            "0 100 raid-p2p raid1 1 0 2 - 8:1 - 8:2\n0 100 raid-p2p",  // two lines
        }) {
     EXPECT_THROW(parse_table(bad), std::invalid_argument) << bad;
   }
   EXPECT_NO_THROW(parse_table("0 100 raid-p2p raid1 1 0 2 - 8:1 - 8:2\n"));
+  EXPECT_NO_THROW(parse_table("0 100 raid-p2p raid1 1 0 2 - - 8:1 8:2"));  // a missing member
 }
 
 }  // namespace

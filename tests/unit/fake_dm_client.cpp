@@ -21,6 +21,53 @@ void FakeDmClient::remove(const std::string& name) {
   state_->removed.push_back(name);
 }
 
+namespace {
+
+dm::Device* find(std::vector<dm::Device>& devs, const std::string& name) {
+  const auto it =
+      std::find_if(devs.begin(), devs.end(), [&](const dm::Device& d) { return d.name == name; });
+  return it == devs.end() ? nullptr : &*it;
+}
+
+std::string line(const dm::Target& t) {
+  return std::to_string(t.start) + " " + std::to_string(t.length) + " " + t.type + " " + t.params;
+}
+
+}  // namespace
+
+std::vector<dm::Target> FakeDmClient::status(const std::string& name) {
+  const auto* dev = find(state_->devices, name);
+  if (dev == nullptr) throw CommandError(name + ": no such device-mapper device");
+  auto targets = dev->targets;
+  for (auto& t : targets) t.params = state_->status.count(name) ? state_->status.at(name) : "";
+  return targets;
+}
+
+void FakeDmClient::create(const std::string& name, const std::string& uuid,
+                          const dm::Target& table) {
+  if (state_->fail_create) throw CommandError(name + ": the kernel refused the table (fake)");
+  if (find(state_->devices, name) != nullptr) throw CommandError(name + ": exists");
+  dm::Device d;
+  d.name = name;
+  d.uuid = uuid;
+  d.major = 253;
+  d.minor = static_cast<std::uint32_t>(state_->devices.size());
+  d.targets.push_back(table);
+  state_->devices.push_back(std::move(d));
+}
+
+void FakeDmClient::reload(const std::string& name, const dm::Target& table) {
+  auto* dev = find(state_->devices, name);
+  if (dev == nullptr) throw CommandError(name + ": no such device");
+  dev->targets = {table};
+  state_->reloads.push_back(name + " " + line(table));
+}
+
+void FakeDmClient::message(const std::string& name, const std::string& message) {
+  if (find(state_->devices, name) == nullptr) throw CommandError(name + ": no such device");
+  state_->messages.push_back(name + " " + message);
+}
+
 dm::Device make_device(const std::string& name, const std::string& type, const std::string& params,
                        std::uint64_t length) {
   dm::Device d;

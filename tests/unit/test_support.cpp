@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "p2praid/cli.hpp"
+#include "p2praid/errors.hpp"
 #include "p2praid/sysfs.hpp"
 
 namespace p2praid::test {
@@ -33,12 +34,24 @@ topo::Topology load_fixture(const std::string& name) {
   return topo::load_topology(reader);
 }
 
-Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm) {
+Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm,
+               FakeDevices::State* devices) {
   static FakeDmClient::State empty;
+  static FakeDevices::State no_devices;
   FakeDmClient::State* state = dm != nullptr ? dm : &empty;
+  FakeDevices::State* devs = devices != nullptr ? devices : &no_devices;
   cli::Services services;
   services.sysfs = [](const fs::path& root) { return std::make_unique<sysfs::FsReader>(root); };
   services.dm = [state](const Log& /*log*/) { return std::make_unique<FakeDmClient>(*state); };
+  services.devices = [devs](const fs::path& /*root*/) {
+    return std::make_unique<FakeDevices>(*devs);
+  };
+  services.confirm = [devs](const std::string& question) {
+    if (!devs->confirm)
+      throw CommandError(question + " There is no terminal to ask on; pass -y to confirm");
+    return *devs->confirm;
+  };
+  services.new_uuid = [] { return std::string("11111111-2222-3333-4444-555555555555"); };
   std::ostringstream out;
   std::ostringstream err;
   Result r;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_devices.hpp"
 #include "fake_dm_client.hpp"
 #include "p2praid/topology.hpp"
 
@@ -24,8 +25,10 @@ struct Result {
   std::string err;
 };
 
-// Runs the CLI in-process; sysfs from the filesystem, device-mapper from `dm`.
-Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm = nullptr);
+// Runs the CLI in-process; sysfs from the filesystem, device-mapper from
+// `dm`, block devices from `devices`.
+Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm = nullptr,
+               FakeDevices::State* devices = nullptr);
 
 // Runs the built p2praid-tool binary through the shell.
 Result run_binary(const std::vector<std::string>& args);

@@ -16,7 +16,7 @@ _p2praid_tool()
 	# the command, and the option whose values are being typed
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		topology|plan|table|list|stop) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
+		topology|plan|table|list|stop|create|assemble|status|replace|check|repair) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
 		-*) opt=${COMP_WORDS[i]} ;;
 		esac
 	done
@@ -46,15 +46,26 @@ _p2praid_tool()
 		return ;;
 	--chunk)
 		return ;;
+	--metadata)
+		COMPREPLY=($(compgen -W "on off" -- "$cur"))
+		return ;;
+	--size)
+		return ;;
 	esac
 	local global="-h --help -v --verbose -q --quiet -o --output --sysfs-root --version"
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "topology plan table list stop $global" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair $global" -- "$cur")) ;;
 	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
 	plan) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
 	table) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
 	list) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	stop) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	create) COMPREPLY=($(compgen -W "-h --help --level --provider --metadata --chunk --size --dry-run -y --yes $global" -- "$cur")) ;;
+	assemble) COMPREPLY=($(compgen -W "-h --help --scan --degraded --dry-run --provider $global" -- "$cur")) ;;
+	status) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	replace) COMPREPLY=($(compgen -W "-h --help --dry-run -y --yes $global" -- "$cur")) ;;
+	check) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	repair) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	esac
 }
 

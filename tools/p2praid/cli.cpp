@@ -1,12 +1,17 @@
 #include "p2praid/cli.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <exception>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
+#include "p2praid/commands.hpp"
 #include "p2praid/docs.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/planner.hpp"
@@ -46,6 +51,7 @@ struct Options {
   SelectionOptions selection;
   bool all_functions = false;  // topology --all
   std::string stop_name;
+  commands::ArrayOptions array;
 };
 
 struct Context {
@@ -257,6 +263,143 @@ int run_stop(const Context& ctx) {
   return 0;
 }
 
+// --- array commands (commands.cpp) -------------------------------------------
+
+commands::Env env_of(const Context& ctx) {
+  return {ctx.options.array, ctx.options.global.sysfs_root, ctx.out, ctx.log, ctx.services,
+          ctx.printer};
+}
+
+CLI::Validator size_validator() {
+  return {[](std::string& value) -> std::string {
+            try {
+              const std::uint64_t bytes = units::parse_size(value);
+              if (bytes == 0 || bytes % units::kMiB != 0) return "give whole MiB, at least 1 MiB";
+              value = std::to_string(bytes);
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "", "SIZE"};
+}
+
+void add_name(CLI::App& app, commands::ArrayOptions& a, bool required) {
+  auto* opt = app.add_option("name", a.name, "The array's name (its device-mapper name)")
+                  ->type_name("NAME");
+  if (required) opt->required();
+}
+
+void add_provider(CLI::App& app, commands::ArrayOptions& a, const std::string& help) {
+  app.add_option("--provider", a.provider, help)
+      ->check(provider_validator())
+      ->type_name("auto|none|BDF")
+      ->default_str("auto");
+}
+
+void add_safety(CLI::App& app, commands::ArrayOptions& a, const std::string& what) {
+  app.add_flag("--dry-run", a.dry_run, "Show what would be done; change nothing");
+  app.add_flag("-y,--yes", a.yes,
+               "Destroy the data on " + what +
+                   " without asking (else a prompt on the terminal; without a terminal the "
+                   "command refuses)");
+}
+
+void setup_create(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  add_name(app, a, true);
+  app.add_option("--level", a.level, level_help())
+      ->required()
+      ->check(CLI::IsMember(raid::level_names()).description(""))
+      ->type_name("LEVEL");
+  app.add_option("devices", a.devices,
+                 "The member NVMe namespaces, in this order (/dev/nvme0n1, nvme0n1 or "
+                 "MAJOR:MINOR); whole namespaces, which create partitions")
+      ->required()
+      ->type_name("DEVICE");
+  add_provider(app, a,
+               "P2P memory provider: auto (the nearest published provider that reaches every "
+               "member), a PCI address, or none");
+  const std::map<std::string, bool> on_off{{"on", true}, {"off", false}};
+  app.add_option_no_stream("--metadata", a.metadata,
+                           "on: superblocks and write-intent bitmaps in the metadata partitions, "
+                           "so that assemble finds the array; off: none (the array cannot be "
+                           "assembled and resyncs whenever it starts)")
+      ->transform(CLI::CheckedTransformer(on_off).description(""))
+      ->type_name("on|off")
+      ->default_str("on");
+  app.add_option("--chunk", a.chunk_bytes,
+                 "Chunk size of striped levels, a power of two of at least 4 KiB; " +
+                     std::string(units::kSizeSyntax))
+      ->transform(chunk_size_validator())
+      ->type_name("SIZE")
+      ->default_str("64KiB");
+  app.add_option("--size", a.size_bytes,
+                 "Data per member, in whole MiB (default: all that fits after the 5 MiB of "
+                 "partition table and metadata)")
+      ->transform(size_validator())
+      ->type_name("SIZE");
+  add_safety(app, a, "the members");
+}
+
+int run_create(const Context& ctx) {
+  return commands::create(env_of(ctx));
+}
+
+void setup_assemble(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  add_name(app, a, false);
+  app.add_flag("--scan", a.scan, "Assemble every array found");
+  app.add_flag("--degraded", a.degraded,
+               "Start an array with missing members, if its level allows");
+  app.add_flag("--dry-run", a.dry_run, "Show what would be assembled; change nothing");
+  add_provider(app, a,
+               "P2P memory provider of the assembled arrays: auto (the nearest published "
+               "provider that reaches every member), a PCI address, or none");
+}
+
+int run_assemble(const Context& ctx) {
+  return commands::assemble(env_of(ctx));
+}
+
+void setup_status(CLI::App& app, Options& o) {
+  add_name(app, o.array, false);
+}
+
+int run_status(const Context& ctx) {
+  return commands::status(env_of(ctx));
+}
+
+void setup_replace(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  add_name(app, a, true);
+  app.add_option("old", a.old_member,
+                 "The member to replace: its data or metadata partition, its disk, MAJOR:MINOR "
+                 "or its index")
+      ->required()
+      ->type_name("OLD");
+  app.add_option("new", a.new_member, "The new drive, a whole NVMe namespace")
+      ->required()
+      ->type_name("NEW");
+  add_safety(app, a, "NEW");
+}
+
+int run_replace(const Context& ctx) {
+  return commands::replace(env_of(ctx));
+}
+
+void setup_named(CLI::App& app, Options& o) {
+  add_name(app, o.array, true);
+}
+
+int run_check(const Context& ctx) {
+  return commands::sync_action(env_of(ctx), "check");
+}
+
+int run_repair(const Context& ctx) {
+  return commands::sync_action(env_of(ctx), "repair");
+}
+
 struct Command {
   std::string_view name;
   std::string_view help;
@@ -265,7 +408,7 @@ struct Command {
   int (*run)(const Context&);
 };
 
-constexpr std::array<Command, 5> kCommands{{
+constexpr std::array<Command, 11> kCommands{{
     {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
      "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
      "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
@@ -290,6 +433,46 @@ constexpr std::array<Command, 5> kCommands{{
      "Removes the device-mapper device NAME after checking that it is a raid-p2p array, and "
      "waits for udev. Needs root.",
      setup_stop, run_stop},
+    {"create", "Lay out the members and start a new array",
+     "Plans as 'plan --devices' does, then gives every member a GPT with two partitions: "
+     "p2praid-meta:NAME (4 MiB at 1 MiB: superblock, and the write-intent bitmap at 4 KiB) and "
+     "p2praid-data:NAME (the data, from 5 MiB). The partitions sit on the NVMe namespace "
+     "itself, so the data devices keep the namespace's PCI P2PDMA support, which a "
+     "device-mapper sub-device would lose. The metadata partitions are zeroed, so the target "
+     "starts a new array (and resyncs redundant levels), and the array is started through "
+     "device-mapper with the UUID P2PRAID-<random UUID>. If the kernel refuses the table, "
+     "the device is removed again. Destroys the members' data: asks first unless -y. "
+     "Needs root and sfdisk.",
+     setup_create, run_create},
+    {"assemble", "Find arrays by their superblocks and start them",
+     "Reads the first 512 bytes of every block device, partitions included, for raid-p2p "
+     "superblocks, groups them by array UUID, orders them by member index and takes the "
+     "freshest superblock (highest event count) as the array's. Members more than one event "
+     "behind or marked failed, members that disagree on the geometry and second claimants of "
+     "a member index are named and left out. An array with a missing member is refused, naming "
+     "the member, unless --degraded. Arrays are named from their partition labels and get the "
+     "device-mapper UUID P2PRAID-<array UUID>; arrays already running are left alone. "
+     "Needs root.",
+     setup_assemble, run_assemble},
+    {"status", "Show health, sync progress and P2P counters of arrays",
+     "For the array NAME, or every raid-p2p array: health of every member (in_sync, syncing, "
+     "failed, missing), sync progress and action, mismatches found by the last check, the "
+     "event count, the P2P provider and the P2P counters the target reports (by name; a newer "
+     "target's extra fields are ignored). Needs root.",
+     setup_status, run_status},
+    {"replace", "Rebuild a member of an array on a new drive",
+     "Lays out NEW as create does, with the array's member size, and reloads the array's table "
+     "with NEW in OLD's slot and 'rebuild <index>', so that the target rebuilds it from the "
+     "others. The array must be in sync otherwise. Destroys NEW's data: asks first unless -y. "
+     "Needs root and sfdisk.",
+     setup_replace, run_replace},
+    {"check", "Start a check of an array's redundancy",
+     "Sends 'check' to the array: the target reads all copies or parity and counts "
+     "mismatches without changing anything; 'status' shows progress and the count.",
+     setup_named, run_check},
+    {"repair", "Start a repair of an array's redundancy",
+     "Sends 'repair' to the array: as check, but rewrites mismatching copies or parity.",
+     setup_named, run_repair},
 }};
 
 // --- running ----------------------------------------------------------------
@@ -375,12 +558,33 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
   const auto it = std::find_if(p.commands.begin(), p.commands.end(),
                                [](const auto& c) { return c.first->parsed(); });
   if (it == p.commands.end()) {
-    throw UsageError("a command is required: topology, plan, table, list or stop");
+    throw UsageError(
+        "a command is required: topology, plan, table, list, stop, create, assemble, status, "
+        "replace, check or repair");
   }
   const Log log(err, g.verbosity, g.quiet);
   const auto printer = output::make_printer(g.format, {g.quiet, g.verbosity});
   const Context ctx{p.options, out, log, services, *printer};
   return it->second->run(ctx);
+}
+
+bool ask_on_terminal(const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0 || ::isatty(STDERR_FILENO) == 0) {
+    throw CommandError(question + " There is no terminal to ask on; pass -y to confirm");
+  }
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+std::string random_uuid() {
+  std::ifstream in("/proc/sys/kernel/random/uuid");
+  std::string uuid;
+  if (!std::getline(in, uuid) || uuid.empty()) {
+    throw CommandError("/proc/sys/kernel/random/uuid: cannot read a UUID; is /proc mounted?");
+  }
+  return uuid;
 }
 
 }  // namespace
@@ -400,6 +604,11 @@ Services system_services() {
       }
     });
   };
+  s.devices = [](const std::filesystem::path& root) {
+    return blk::make_system_devices(std::make_unique<sysfs::FsReader>(root));
+  };
+  s.confirm = ask_on_terminal;
+  s.new_uuid = random_uuid;
   return s;
 }
 

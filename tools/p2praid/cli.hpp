@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "p2praid/blockdev.hpp"
 #include "p2praid/dm_client.hpp"
 #include "p2praid/log.hpp"
 #include "p2praid/sysfs.hpp"
@@ -18,6 +19,12 @@ namespace p2praid::cli {
 struct Services {
   std::function<std::unique_ptr<sysfs::Reader>(const std::filesystem::path& root)> sysfs;
   std::function<std::unique_ptr<dm::Client>(const Log& log)> dm;
+  std::function<std::unique_ptr<blk::Devices>(const std::filesystem::path& sysfs_root)> devices;
+  // Asks the question on the terminal; false if the answer is not yes.
+  // Throws CommandError when there is no terminal to ask on.
+  std::function<bool(const std::string& question)> confirm;
+  // A new random UUID ("8-4-4-4-12" hex).
+  std::function<std::string()> new_uuid;
 };
 
 // sysfs::FsReader and the libdevmapper client.

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2praid::dm {
@@ -41,7 +42,26 @@ class Client {
 
   // Removes a device (DM_DEVICE_REMOVE) and waits for udev. Throws CommandError.
   virtual void remove(const std::string& name) = 0;
+
+  // The INFO status of every target of a device (DM_DEVICE_STATUS): params
+  // holds the status line after the target type. Throws CommandError.
+  virtual std::vector<Target> status(const std::string& name) = 0;
+
+  // Creates device `name` with `uuid` and a one-target table, resumes it
+  // and makes its /dev/mapper node, with udev or without. If loading or
+  // resuming fails, the half-made device is removed. Throws CommandError.
+  virtual void create(const std::string& name, const std::string& uuid, const Target& table) = 0;
+
+  // Loads `table` into the inactive slot of `name`, then suspends and
+  // resumes the device to swap it in. Throws CommandError.
+  virtual void reload(const std::string& name, const Target& table) = 0;
+
+  // Sends a target message ("check", "repair") to sector 0. Throws CommandError.
+  virtual void message(const std::string& name, const std::string& message) = 0;
 };
+
+// The prefix of the device-mapper UUID of every array the tool creates.
+inline constexpr std::string_view kUuidPrefix = "P2PRAID-";
 
 // Devices with a target of type `type` (such as "raid-p2p").
 std::vector<Device> with_target_type(const std::vector<Device>& devices, const std::string& type);

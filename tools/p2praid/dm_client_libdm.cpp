@@ -93,7 +93,12 @@ class UdevCookie {
   UdevCookie(UdevCookie&&) = delete;
   UdevCookie& operator=(UdevCookie&&) = delete;
   ~UdevCookie() {
-    if (armed_) (void)dm_udev_wait(cookie_);
+    if (armed_) {
+      (void)dm_udev_wait(cookie_);
+    } else {
+      // No udev: libdevmapper made or removed the nodes itself; apply that now.
+      dm_task_update_nodes();
+    }
   }
 
   // As cryptsetup does: with udev running, udev alone manages the nodes
@@ -162,6 +167,48 @@ std::optional<Device> device_table(const std::string& name) {
   return dev;
 }
 
+void add_target(const Task& task, const Target& t) {
+  Task::check(dm_task_add_target(task.get(), t.start, t.length, t.type.c_str(), t.params.c_str()),
+              "device-mapper: cannot add a " + t.type + " target");
+}
+
+bool exists(const std::string& name) {
+  Task task(DM_DEVICE_INFO);
+  task.set_name(name);
+  dm_info info{};
+  return task.run() && dm_task_get_info(task.get(), &info) == 1 && info.exists != 0;
+}
+
+// Runs a suspend or resume of `name`; resume makes the node when udev does not.
+void suspend_or_resume(const std::string& name, int type) {
+  Task task(type);
+  task.set_name(name);
+  UdevCookie cookie;
+  if (type == DM_DEVICE_RESUME) {
+    Task::check(dm_task_set_add_node(task.get(), DM_ADD_NODE_ON_RESUME),
+                name + ": cannot set node creation");
+    cookie.arm(task);
+  }
+  if (!task.run()) {
+    throw CommandError(
+        failure(name + (type == DM_DEVICE_RESUME ? ": cannot resume" : ": cannot suspend")) +
+        "; 'dmsetup info " + name + "' shows its state");
+  }
+}
+
+void remove_quietly(const std::string& name) noexcept {
+  try {
+    Task task(DM_DEVICE_REMOVE);
+    task.set_name(name);
+    UdevCookie cookie;
+    cookie.arm(task);
+    (void)task.run();
+  } catch (...) {
+    // Best effort while rolling back: the first error is the one reported.
+    return;
+  }
+}
+
 class LibdmClient final : public Client {
  public:
   explicit LibdmClient(LogSink log) {
@@ -195,6 +242,71 @@ class LibdmClient final : public Client {
       throw CommandError(failure(name + ": cannot remove") +
                          "; is it open or mounted? 'dmsetup info " + name +
                          "' shows its open count");
+    }
+  }
+
+  std::vector<Target> status(const std::string& name) override {
+    Task task(DM_DEVICE_STATUS);
+    task.set_name(name);
+    if (!task.run()) {
+      throw CommandError(failure(name + ": cannot read the device-mapper status") +
+                         "; 'p2praid-tool list' shows the raid-p2p arrays");
+    }
+    dm_info info{};
+    Task::check(dm_task_get_info(task.get(), &info), name + ": cannot read device-mapper info");
+    if (info.exists == 0) {
+      throw CommandError(name +
+                         ": no such device-mapper device; 'p2praid-tool list' shows the "
+                         "raid-p2p arrays");
+    }
+    return targets_of(task);
+  }
+
+  void create(const std::string& name, const std::string& uuid, const Target& table) override {
+    {
+      // libdevmapper creates, loads and resumes, and removes the device if
+      // loading fails.
+      Task task(DM_DEVICE_CREATE);
+      task.set_name(name);
+      Task::check(dm_task_set_uuid(task.get(), uuid.c_str()), name + ": invalid UUID " + uuid);
+      add_target(task, table);
+      Task::check(dm_task_set_add_node(task.get(), DM_ADD_NODE_ON_CREATE),
+                  name + ": cannot set node creation");
+      UdevCookie cookie;
+      cookie.arm(task);
+      if (task.run()) return;
+    }
+    const std::string why = failure(name + ": the kernel refused the table");
+    if (exists(name)) remove_quietly(name);  // a resume that failed leaves it behind
+    throw CommandError(why + "; 'dmesg' shows the raid-p2p target's reason");
+  }
+
+  void reload(const std::string& name, const Target& table) override {
+    {
+      Task task(DM_DEVICE_RELOAD);
+      task.set_name(name);
+      add_target(task, table);
+      if (!task.run()) {
+        throw CommandError(failure(name + ": the kernel refused the new table") +
+                           "; 'dmesg' shows the raid-p2p target's reason; the array runs on "
+                           "with its old table");
+      }
+    }
+    suspend_or_resume(name, DM_DEVICE_SUSPEND);
+    suspend_or_resume(name, DM_DEVICE_RESUME);
+  }
+
+  void message(const std::string& name, const std::string& message) override {
+    Task task(DM_DEVICE_TARGET_MSG);
+    task.set_name(name);
+    Task::check(dm_task_set_sector(task.get(), 0), name + ": cannot set the message sector");
+    Task::check(dm_task_set_message(task.get(), message.c_str()),
+                name + ": cannot set the message");
+    if (!task.run()) {
+      throw CommandError(failure(name + ": the target refused '" + message + "'") +
+                         "; it is refused while another sync action runs or the array is "
+                         "suspended: 'p2praid-tool status " +
+                         name + "' shows the action");
     }
   }
 };

@@ -80,7 +80,8 @@ RaidTable parse_body(RaidTable table, WordReader& in) {
     TableDevice dev;
     dev.meta = in.next("metadata device");
     dev.data = in.next("data device");
-    if (dev.data == "-")
+    // "- -" is a missing member; a metadata device needs its data device.
+    if (dev.data == "-" && dev.meta != "-")
       throw std::invalid_argument("data device " + std::to_string(i) + " is '-'");
     table.devices.push_back(std::move(dev));
   }

@@ -142,7 +142,8 @@ void files_section(std::ostream& out) {
        {"/bus/pci/devices/*: class, vendor, device, config, p2pmem/{size,available,published}",
         "/class/nvme/nvme*: model, serial, firmware_rev, device",
         "/class/nvme-subsystem/nvme-subsys*/ (multipath controllers)",
-        "/class/block/nvme*n*: size, dev, device", "/devices/system/cpu/modalias"}) {
+        "/class/block/*: size, dev, device, partition, uevent (PARTNAME), holders",
+        "/devices/system/cpu/modalias"}) {
     out << ".TP\n.I " << roff(f) << "\n";
   }
 }
@@ -161,8 +162,9 @@ std::string man_page(const CommandLineDoc& doc) {
   synopsis(doc, out);
   prose(out, "DESCRIPTION",
         {doc.description,
-         "Commands read sysfs and never change it. plan and table only print; list and stop "
-         "use device-mapper and need root."});
+         "Commands read sysfs and never change it. topology, plan and table only print; the "
+         "other commands use device-mapper or the block devices and need root. create and "
+         "replace destroy the data on the drives they are given, after a prompt or with -y."});
   out << ".SH GLOBAL OPTIONS\n" << roff("Global options may also follow the command.") << "\n";
   option_items(doc.global_options, out);
   command_sections(doc, out);
@@ -173,13 +175,27 @@ std::string man_page(const CommandLineDoc& doc) {
          "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
          "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
          "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
-         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. Metadata devices are - for "
-         "now.",
+         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. plan and table give no "
+         "metadata devices (-); create gives each member its metadata partition.",
          "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
          "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
          "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
          "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
          "memory per member."});
+  prose(out, "MEMBER LAYOUT",
+        {"create gives every member a GPT partition table (written by sfdisk) with two "
+         "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
+         "raid-p2p superblock at its start and the md write-intent bitmap from 4 KiB; 2, "
+         "p2praid-data:NAME, from 5 MiB, the member's data (--size, or all that fits before the "
+         "last MiB, which the backup GPT uses). NAME is at most 23 characters, as GPT names are "
+         "short.",
+         "Why partitions: P2P DMA needs a request queue that advertises PCI P2PDMA. A partition "
+         "shares the NVMe namespace's queue, so it does; a device-mapper sub-device (as LVM's "
+         "rmeta/rimage dm-linear volumes) does not on Linux 6.12, and every P2P transfer to it "
+         "would have to bounce through host memory.",
+         "assemble finds members by the superblock at the start of any block device and takes "
+         "the data partition labelled p2praid-data:NAME on the same disk; the label also names "
+         "the array."});
   p2p_section(out);
   out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 3\n"
       << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
@@ -190,9 +206,14 @@ std::string man_page(const CommandLineDoc& doc) {
       << roff("p2praid-tool plan --level raid5 --count 3") << "\n"
       << roff("p2praid-tool plan --level raid10 --count 4 --policy spread -o json") << "\n"
       << roff("dmsetup create r0 --table \"$(p2praid-tool table --level raid1 --count 2)\"") << "\n"
-      << roff("p2praid-tool list") << "\n"
-      << roff("p2praid-tool stop r0") << "\n.fi\n"
-      << ".SH SEE ALSO\n.BR dmsetup (8),\n.BR lvmraid (7),\n.BR nvme (1)\n";
+      << roff("p2praid-tool create r1 --level raid1 /dev/nvme0n1 /dev/nvme1n1") << "\n"
+      << roff("p2praid-tool status r1") << "\n"
+      << roff("p2praid-tool stop r1") << "\n"
+      << roff("p2praid-tool assemble --scan") << "\n"
+      << roff("p2praid-tool replace r1 /dev/nvme1n1 /dev/nvme2n1") << "\n"
+      << roff("p2praid-tool list") << "\n.fi\n"
+      << ".SH SEE ALSO\n.BR dm\\-raid\\-p2p (7),\n.BR dmsetup (8),\n.BR sfdisk (8),\n.BR lvmraid "
+         "(7),\n.BR nvme (1)\n";
   return out.str();
 }
 

@@ -415,3 +415,201 @@ report::Report stopped(const std::string& name) {
 }
 
 }  // namespace p2praid::reports
+
+namespace p2praid::reports {
+namespace {
+
+using report::Column;
+using report::null;
+using report::Unit;
+using report::Value;
+
+Value count(std::size_t n) {
+  return static_cast<std::uint64_t>(n);
+}
+
+report::Notes dry_run_note() {
+  return {"dry_run", "", {"dry run: nothing was written"}, report::Audience::TextOnly};
+}
+
+report::Text table_line(const dm::RaidTable& table) {
+  return {"table", "Table", dm::format_table(table), report::Audience::All};
+}
+
+std::string health_chars(const status::RaidStatus& s) {
+  std::string out;
+  for (const auto h : s.members) {
+    out += h == status::Health::InSync    ? 'A'
+           : h == status::Health::Syncing ? 'a'
+           : h == status::Health::Failed  ? 'D'
+                                          : '-';
+  }
+  return out;
+}
+
+std::string percent(const status::RaidStatus& s) {
+  const auto tenths = static_cast<std::uint64_t>(s.sync_percent() * 10.0);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%";
+}
+
+}  // namespace
+
+report::Report created(const std::string& name, const plan::Plan& plan,
+                       const std::vector<array::MemberLayout>& layouts, const dm::RaidTable& table,
+                       bool dry_run) {
+  report::Report r;
+  r.sections.emplace_back(
+      report::Record{"array",
+                     dry_run ? "Array (dry run)" : "Array",
+                     {{{"name", "name"}, name},
+                      {{"raid_type", "RAID type"}, std::string(plan.level->name)},
+                      {{"members", "members"}, count(layouts.size())},
+                      {{"size", "usable size", Unit::Bytes}, table.length * units::kSectorSize},
+                      {{"p2p_provider", "P2P provider"}, plan.provider.bdf.value_or("none")},
+                      {{"dry_run", "dry run"}, dry_run}}});
+  report::Table members{"members",
+                        "Members",
+                        {{"index", "#"},
+                         {"disk", "DISK"},
+                         {"meta", "METADATA"},
+                         {"data", "DATA"},
+                         {"data_size", "DATA SIZE", Unit::Bytes}},
+                        {},
+                        {},
+                        report::Audience::All};
+  for (std::size_t i = 0; i < layouts.size(); ++i) {
+    const auto& l = layouts[i];
+    members.rows.push_back(
+        {count(i), l.disk_path, l.meta, l.data, l.data_sectors * units::kSectorSize});
+  }
+  r.sections.emplace_back(std::move(members));
+  r.sections.emplace_back(
+      report::Notes{"reasons", "Why", plan.reasons, report::Audience::VerboseText});
+  r.sections.emplace_back(table_line(table));
+  if (dry_run) r.sections.emplace_back(dry_run_note());
+  return r;
+}
+
+report::Report assembled(const std::vector<Assembled>& arrays) {
+  report::Table table{"arrays",
+                      "raid-p2p arrays found",
+                      {{"name", "NAME"},
+                       {"uuid", "UUID"},
+                       {"raid_type", "RAID TYPE"},
+                       {"members", "MEMBERS"},
+                       {"missing", "MISSING"},
+                       {"events", "EVENTS"},
+                       {"state", "STATE"},
+                       {"left_out", "LEFT OUT", Unit::None, true},
+                       {"table", "TABLE", Unit::None, true}},
+                      {},
+                      {},
+                      report::Audience::All};
+  report::Notes left{"notes", "Left out", {}, report::Audience::TextOnly};
+  for (const auto& [a, state] : arrays) {
+    const auto type = sb::type_words(a->freshest.level, a->freshest.layout);
+    report::Strings missing;
+    report::Strings devices;
+    for (std::size_t i = 0; i < a->members.size(); ++i) {
+      if (a->members[i]) {
+        devices.push_back(a->members[i]->data ? a->members[i]->data->path : "-");
+      } else {
+        missing.push_back(a->describe_missing(static_cast<unsigned>(i)));
+      }
+    }
+    for (const auto& why : a->left_out) left.lines.push_back(a->name + ": " + why);
+    table.rows.push_back({a->name, a->uuid(), type ? Value(type->raid_type) : null(),
+                          report::Strings(devices), report::Strings(missing), a->freshest.events,
+                          state, report::Strings(a->left_out),
+                          dm::format_table(array::make_table(*a, "auto"))});
+  }
+  report::Report r;
+  r.sections.emplace_back(std::move(table));
+  r.sections.emplace_back(std::move(left));
+  return r;
+}
+
+report::Report array_status(const std::vector<ArrayStatus>& arrays) {
+  report::Table summary{"arrays",
+                        "raid-p2p arrays",
+                        {{"name", "NAME"},
+                         {"raid_type", "RAID TYPE"},
+                         {"health", "HEALTH"},
+                         {"sync", "SYNC"},
+                         {"sync_done", "DONE", Unit::None, true},
+                         {"sync_total", "TOTAL", Unit::None, true},
+                         {"sync_action", "ACTION"},
+                         {"mismatches", "MISMATCHES"},
+                         {"events", "EVENTS"},
+                         {"p2p_provider", "P2P PROVIDER"}},
+                        {},
+                        {},
+                        report::Audience::All};
+  report::Table members{
+      "members",
+      "Members",
+      {{"array", "ARRAY"}, {"index", "#"}, {"device", "DEVICE"}, {"health", "HEALTH"}},
+      {},
+      {},
+      report::Audience::All};
+  report::Table counters{"p2p_counters",
+                         "P2P counters",
+                         {{"array", "ARRAY"}, {"counter", "COUNTER"}, {"value", "VALUE"}},
+                         {},
+                         {},
+                         report::Audience::All};
+  for (const auto& a : arrays) {
+    const auto& s = a.status;
+    summary.rows.push_back({a.name, s.raid_type, health_chars(s), percent(s), s.sync_done,
+                            s.sync_total, s.sync_action, s.mismatches, s.events, s.p2p_provider});
+    for (std::size_t i = 0; i < s.members.size(); ++i) {
+      members.rows.push_back({a.name, count(i),
+                              i < a.member_devices.size() ? Value(a.member_devices[i]) : null(),
+                              std::string(status::to_string(s.members[i]))});
+    }
+    for (const auto& [counter, value] : s.p2p_counters) {
+      counters.rows.push_back({a.name, counter, value});
+    }
+  }
+  report::Report r;
+  r.sections.emplace_back(std::move(summary));
+  r.sections.emplace_back(std::move(members));
+  r.sections.emplace_back(std::move(counters));
+  return r;
+}
+
+report::Report replaced(const std::string& name, std::size_t slot,
+                        const array::MemberLayout& layout, const dm::RaidTable& table,
+                        bool dry_run) {
+  report::Report r;
+  r.sections.emplace_back(report::Record{"replaced",
+                                         dry_run ? "Replace (dry run)" : "Replaced",
+                                         {{{"name", "array"}, name},
+                                          {{"index", "member"}, count(slot)},
+                                          {{"meta", "metadata"}, layout.meta},
+                                          {{"data", "data"}, layout.data},
+                                          {{"dry_run", "dry run"}, dry_run}}});
+  r.sections.emplace_back(table_line(table));
+  r.sections.emplace_back(report::Notes{"next",
+                                        "",
+                                        {"'p2praid-tool status " + name + "' shows the rebuild"},
+                                        report::Audience::TextOnly});
+  return r;
+}
+
+report::Report sync_started(const std::string& name, const std::string& action) {
+  report::Report r;
+  r.sections.emplace_back(report::Record{"started",
+                                         "",
+                                         {{{"name", "name"}, name}, {{"action", "action"}, action}},
+                                         report::Audience::JsonOnly});
+  r.sections.emplace_back(
+      report::Notes{"started",
+                    "",
+                    {"started " + action + " on " + name + "; 'p2praid-tool status " + name +
+                     "' shows progress and mismatches"},
+                    report::Audience::TextOnly});
+  return r;
+}
+
+}  // namespace p2praid::reports

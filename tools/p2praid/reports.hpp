@@ -3,9 +3,11 @@
 
 #include <vector>
 
+#include "p2praid/arrays.hpp"
 #include "p2praid/dm_client.hpp"
 #include "p2praid/planner.hpp"
 #include "p2praid/report.hpp"
+#include "p2praid/status.hpp"
 #include "p2praid/topology.hpp"
 
 namespace p2praid::reports {
@@ -22,5 +24,30 @@ report::Report table(const plan::Plan& plan);
 report::Report list(const std::vector<dm::Device>& devices);
 
 report::Report stopped(const std::string& name);
+
+// create: the array, each member's partitions and the table.
+report::Report created(const std::string& name, const plan::Plan& plan,
+                       const std::vector<array::MemberLayout>& layouts, const dm::RaidTable& table,
+                       bool dry_run);
+
+struct Assembled {
+  const array::Assembly* array;
+  std::string state;  // "assembled", "would assemble", "active as NAME", "refused"
+};
+report::Report assembled(const std::vector<Assembled>& arrays);
+
+struct ArrayStatus {
+  std::string name;
+  dm::RaidTable table;
+  status::RaidStatus status;
+  std::vector<std::string> member_devices;  // data devices, by role
+};
+report::Report array_status(const std::vector<ArrayStatus>& arrays);
+
+report::Report replaced(const std::string& name, std::size_t slot,
+                        const array::MemberLayout& layout, const dm::RaidTable& table,
+                        bool dry_run);
+
+report::Report sync_started(const std::string& name, const std::string& action);
 
 }  // namespace p2praid::reports

@@ -1,0 +1,276 @@
+// create, assemble, status, replace, check and repair on a fake
+// device-mapper and fake block devices; the member layout; assembly rules.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "p2praid/arrays.hpp"
+#include "p2praid/errors.hpp"
+#include "p2praid/size.hpp"
+#include "test_support.hpp"
+
+namespace p2praid::test {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> on_switch4(std::vector<std::string> args) {
+  args.insert(args.begin(), {"--sysfs-root", fixture_dir("switch4").string()});
+  return args;
+}
+
+FakeDevices::State four_disks() {
+  FakeDevices::State s;
+  for (int i = 0; i < 4; ++i) {
+    s.devices.push_back(
+        fake_disk("nvme" + std::to_string(i) + "n1", 256, "259:" + std::to_string(i)));
+  }
+  return s;
+}
+
+// A member of array `uuid_byte` as create and the target leave it.
+void add_member(FakeDevices::State& s, const std::string& disk, const std::string& name,
+                unsigned member, unsigned disks, std::uint64_t events, std::uint8_t uuid_byte = 7) {
+  const auto layout = array::layout_member(name, disk, 256 * 2048, 16 * units::kMiB);
+  FakeDevices devs(s);
+  devs.partition(layout.disk_path, layout.script, 2);
+  sb::Superblock sb;
+  sb.version = 1;
+  sb.uuid.fill(uuid_byte);
+  sb.events = events;
+  sb.level = 1;
+  sb.raid_disks = disks;
+  sb.member = member;
+  sb.data_sectors = 32768;
+  sb.array_sectors = 32768;
+  s.contents[layout.meta] = sb::encode(sb);
+}
+
+// "MAJ:MIN MAJ:MIN ..." of the fake partitions, as the kernel's table shows them.
+std::string devnums(const FakeDevices::State& s, const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    for (const auto& d : s.devices) {
+      if (d.name == n) out += (out.empty() ? "" : " ") + d.devnum;
+    }
+  }
+  return out;
+}
+
+TEST(Layout, TwoPartitionsOnTheNamespace) {
+  const auto m = array::layout_member("r1", "nvme0n1", 256 * 2048, std::nullopt);
+  EXPECT_EQ(m.meta, "/dev/nvme0n1p1");
+  EXPECT_EQ(m.data, "/dev/nvme0n1p2");
+  EXPECT_EQ(m.data_sectors, 250U * 2048);
+  EXPECT_EQ(m.script,
+            "label: gpt\n"
+            "start=2048, size=8192, type=A19D880F-05FC-4D3B-A006-743F0F84911E, "
+            "name=\"p2praid-meta:r1\"\n"
+            "start=10240, size=512000, type=A19D880F-05FC-4D3B-A006-743F0F84911E, "
+            "name=\"p2praid-data:r1\"\n");
+  EXPECT_EQ(array::layout_member("r1", "sda", 256 * 2048, 16 * units::kMiB).data, "/dev/sda2");
+  try {
+    (void)array::layout_member("r1", "nvme0n1", 256 * 2048, 300 * units::kMiB);
+    FAIL() << "accepted 300 MiB on a 256 MiB disk";
+  } catch (const CommandError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/nvme0n1: too small for 300 MiB"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Layout, ArrayNames) {
+  EXPECT_NO_THROW(array::check_name("data_r1.a-b"));
+  EXPECT_THROW(array::check_name(""), UsageError);
+  EXPECT_THROW(array::check_name("-x"), UsageError);
+  EXPECT_THROW(array::check_name("a/b"), UsageError);
+  EXPECT_THROW(array::check_name(std::string(24, 'a')), UsageError);
+}
+
+TEST(Create, DryRunChangesNothing) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  const auto r = run_cli(on_switch4({"-o", "json", "create", "r1", "--level", "raid1", "nvme0n1",
+                                     "nvme1n1", "--size", "16M", "--dry-run"}),
+                         &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["array"]["size"], 16 * units::kMiB);
+  EXPECT_EQ(j["members"][1]["data"], "/dev/nvme1n1p2");
+  EXPECT_NE(j["table"].get<std::string>().find(
+                "2 /dev/nvme0n1p1 /dev/nvme0n1p2 /dev/nvme1n1p1 /dev/nvme1n1p2"),
+            std::string::npos)
+      << j["table"];
+  EXPECT_TRUE(devs.partitioned.empty());
+  EXPECT_TRUE(dm.devices.empty());
+}
+
+TEST(Create, RefusesWithoutConfirmation) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  auto r =
+      run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1"}), &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("pass -y"), std::string::npos) << r.err;
+  devs.confirm = false;
+  r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1"}), &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: not confirmed; nothing was changed"), std::string::npos) << r.err;
+  EXPECT_TRUE(devs.partitioned.empty());
+  EXPECT_TRUE(dm.devices.empty());
+}
+
+TEST(Create, PartitionsZeroesAndActivates) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  const auto r = run_cli(on_switch4({"create", "r5", "--level", "raid5", "nvme0n1", "nvme1n1",
+                                     "nvme2n1", "--size", "16MiB", "--chunk", "64k", "-y"}),
+                         &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(devs.partitioned.size(), 3U);
+  EXPECT_EQ(devs.partitioned[2].rfind("/dev/nvme2n1\nlabel: gpt\n", 0), 0U);
+  EXPECT_EQ(devs.zeroed,
+            (std::vector<std::string>{"/dev/nvme0n1p1 0 4194304", "/dev/nvme1n1p1 0 4194304",
+                                      "/dev/nvme2n1p1 0 4194304"}));
+  ASSERT_EQ(dm.devices.size(), 1U);
+  const auto& d = dm.devices[0];
+  EXPECT_EQ(d.name, "r5");
+  EXPECT_EQ(d.uuid, "P2PRAID-11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(d.targets[0].length, 65536U);  // 2 data members of 16 MiB
+  EXPECT_EQ(d.targets[0].params.rfind("raid5_ls 3 128 p2p_provider ", 0), 0U)
+      << d.targets[0].params;
+}
+
+TEST(Create, RefusesTakenNamesAndBusyDisks) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device("r1", "linear", "259:0 0"));
+  auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "-y"}),
+                   &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: a device-mapper device of that name exists"), std::string::npos);
+  devs.devices[1].holders = {"dm-0"};
+  r = run_cli(on_switch4({"create", "r2", "--level", "raid1", "nvme0n1", "nvme1n1", "-y"}), &dm,
+              &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme1n1: in use (nvme1n1 is held by dm-0)"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(devs.partitioned.empty());
+  EXPECT_EQ(run_cli({"create", "bad/name", "--level", "raid1", "nvme0n1", "-y"}).status, 3);
+}
+
+TEST(Assemble, ScanFindsAndOrdersMembers) {
+  auto devs = four_disks();
+  add_member(devs, "nvme2n1", "r1", 1, 2, 10);
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  FakeDmClient::State dm;
+  const auto r = run_cli({"-o", "json", "assemble", "--scan"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_EQ(dm.devices[0].name, "r1");
+  EXPECT_EQ(dm.devices[0].uuid, "P2PRAID-07070707-0707-0707-0707-070707070707");
+  EXPECT_NE(dm.devices[0].targets[0].params.find(
+                "2 /dev/nvme0n1p1 /dev/nvme0n1p2 /dev/nvme2n1p1 /dev/nvme2n1p2"),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+  EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "assembled");
+  // Again: the array runs already.
+  const auto again = run_cli({"-o", "json", "assemble", "r1"}, &dm, &devs);
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["arrays"][0]["state"], "active as r1");
+  EXPECT_EQ(dm.devices.size(), 1U);
+}
+
+TEST(Assemble, MissingMemberNeedsDegraded) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 4);  // stale
+  FakeDmClient::State dm;
+  auto r = run_cli({"assemble", "r1"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("left out /dev/nvme1n1p1: stale superblock (events 4, array 10)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("r1: member 1 (/dev/nvme1n1p1 was left out) of 2 missing"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--degraded"), std::string::npos);
+  EXPECT_TRUE(dm.devices.empty());
+  r = run_cli({"assemble", "r1", "--degraded"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_NE(dm.devices[0].targets[0].params.find("2 /dev/nvme0n1p1 /dev/nvme0n1p2 - -"),
+            std::string::npos);
+}
+
+TEST(Assemble, ConflictsCorruptionAndDryRun) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  add_member(devs, "nvme2n1", "r1", 1, 2, 9);  // a second member 1, older
+  add_member(devs, "nvme3n1", "x", 0, 1, 1, 9);
+  devs.contents["/dev/nvme3n1p1"][0x30] ^= 1;  // bad checksum
+  FakeDmClient::State dm;
+  const auto r = run_cli({"-o", "json", "assemble", "--scan", "--dry-run"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("/dev/nvme3n1p1: corrupt superblock (bad checksum); left out"),
+            std::string::npos)
+      << r.err;
+  const auto j = json::parse(r.out);
+  ASSERT_EQ(j["arrays"].size(), 1U);
+  EXPECT_EQ(j["arrays"][0]["state"], "would assemble");
+  EXPECT_NE(j["arrays"][0]["left_out"][0].get<std::string>().find(
+                "/dev/nvme2n1p1: conflicts with /dev/nvme1n1p1 as member 1"),
+            std::string::npos);
+  EXPECT_TRUE(dm.devices.empty());
+  EXPECT_EQ(run_cli({"assemble"}, &dm, &devs).status, 3);
+  EXPECT_EQ(run_cli({"assemble", "nope"}, &dm, &devs).status, 5);
+}
+
+TEST(Status, ReportsHealthSyncAndCounters) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  FakeDmClient::State dm;
+  const std::string members = devnums(devs, {"nvme0n1p1", "nvme0n1p2", "nvme1n1p1", "nvme1n1p2"});
+  dm.devices.push_back(make_device("r1", "raid-p2p", "raid1 1 0 2 " + members, 32768));
+  dm.status["r1"] = "raid1 2 Aa 8192/32768 recover 0 0 - 12 3 none 5 1";
+  const auto r = run_cli({"-o", "json", "status", "r1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["arrays"][0]["sync"], "25.0%");
+  EXPECT_EQ(j["arrays"][0]["sync_action"], "recover");
+  EXPECT_EQ(j["arrays"][0]["health"], "Aa");
+  EXPECT_EQ(j["members"][1]["health"], "syncing");
+  EXPECT_EQ(j["members"][1]["device"], "/dev/nvme1n1p2");
+  EXPECT_EQ(j["p2p_counters"][0]["counter"], "p2p_bios");
+  EXPECT_EQ(j["p2p_counters"][0]["value"], 5);
+  dm.status["r1"] = "raid1 2 Aa garbage";
+  EXPECT_EQ(run_cli({"status", "r1"}, &dm, &devs).status, 5);
+  EXPECT_EQ(run_cli({"status", "nope"}, &dm, &devs).status, 5);
+}
+
+TEST(SyncActions, CheckRepairAndReplace) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  FakeDmClient::State dm;
+  const std::string member0 = devnums(devs, {"nvme0n1p1", "nvme0n1p2"});
+  const std::string members = member0 + " " + devnums(devs, {"nvme1n1p1", "nvme1n1p2"});
+  dm.devices.push_back(
+      make_device("r1", "raid-p2p", "raid1 3 0 p2p_provider none 2 " + members, 32768));
+  ASSERT_EQ(run_cli({"check", "r1"}, &dm, &devs).status, 0);
+  ASSERT_EQ(run_cli({"repair", "r1"}, &dm, &devs).status, 0);
+  EXPECT_EQ(dm.messages, (std::vector<std::string>{"r1 check", "r1 repair"}));
+  auto r = run_cli({"replace", "r1", "/dev/nvme1n1p2", "/dev/nvme3n1", "-y"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.reloads.size(), 1U);
+  EXPECT_EQ(dm.reloads[0], "r1 0 32768 raid-p2p raid1 5 0 p2p_provider none rebuild 1 2 " +
+                               member0 + " /dev/nvme3n1p1 /dev/nvme3n1p2");
+  ASSERT_EQ(devs.partitioned.size(), 3U);
+  EXPECT_NE(devs.partitioned.back().find("size=32768"), std::string::npos);
+  r = run_cli({"replace", "r1", "/dev/nvme9n1", "/dev/nvme3n1", "-y"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme9n1: not a member of r1"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace p2praid::test

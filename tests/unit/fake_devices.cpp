@@ -1,0 +1,68 @@
+#include "fake_devices.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include "p2praid/errors.hpp"
+
+namespace p2praid::test {
+
+std::vector<blk::BlockDevice> FakeDevices::list() const {
+  auto out = state_->devices;
+  std::sort(out.begin(), out.end(),
+            [](const blk::BlockDevice& a, const blk::BlockDevice& b) { return a.name < b.name; });
+  return out;
+}
+
+std::vector<std::uint8_t> FakeDevices::read(const std::string& path, std::uint64_t offset,
+                                            std::size_t length) const {
+  const auto it = state_->contents.find(path);
+  std::vector<std::uint8_t> out(length, 0);
+  if (it == state_->contents.end()) return out;
+  for (std::size_t i = 0; i < length && offset + i < it->second.size(); ++i) {
+    out[i] = it->second[offset + i];
+  }
+  return out;
+}
+
+void FakeDevices::zero(const std::string& path, std::uint64_t offset, std::uint64_t length) {
+  state_->zeroed.push_back(path + " " + std::to_string(offset) + " " + std::to_string(length));
+  auto& bytes = state_->contents[path];
+  for (std::uint64_t i = offset; i < offset + length && i < bytes.size(); ++i) bytes[i] = 0;
+}
+
+void FakeDevices::partition(const std::string& path, const std::string& script,
+                            unsigned partitions) {
+  if (state_->fail_partition) throw CommandError(path + ": sfdisk failed (fake)");
+  state_->partitioned.push_back(path + "\n" + script);
+  const std::string disk = path.substr(5);
+  auto& devs = state_->devices;
+  std::erase_if(devs,
+                [&](const blk::BlockDevice& d) { return d.partition != 0 && d.disk == disk; });
+  const std::regex line(R"(size=(\d+), type=[^,]+, name="([^"]+)\")");
+  unsigned number = 0;
+  for (std::sregex_iterator it(script.begin(), script.end(), line), end; it != end; ++it) {
+    blk::BlockDevice p;
+    p.name = blk::partition_name(disk, ++number);
+    p.path = "/dev/" + p.name;
+    p.disk = disk;
+    p.partition = number;
+    p.label = (*it)[2];
+    p.sectors = std::stoull((*it)[1]);
+    p.devnum = "259:" + std::to_string(100 + devs.size());
+    devs.push_back(p);
+  }
+  if (number != partitions) throw CommandError(path + ": script made the wrong partitions");
+}
+
+blk::BlockDevice fake_disk(const std::string& name, std::uint64_t mib, const std::string& devnum) {
+  blk::BlockDevice d;
+  d.name = name;
+  d.path = "/dev/" + name;
+  d.disk = name;
+  d.devnum = devnum;
+  d.sectors = mib * 2048;
+  return d;
+}
+
+}  // namespace p2praid::test

@@ -1,0 +1,42 @@
+// Block devices kept in memory: listing, first bytes, and an sfdisk that
+// understands the two-partition scripts create writes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "p2praid/blockdev.hpp"
+
+namespace p2praid::test {
+
+class FakeDevices final : public blk::Devices {
+ public:
+  struct State {
+    std::vector<blk::BlockDevice> devices;
+    std::map<std::string, std::vector<std::uint8_t>> contents;  // by path, from byte 0
+    std::vector<std::string> partitioned;                       // "PATH\nSCRIPT"
+    std::vector<std::string> zeroed;                            // "PATH OFFSET LENGTH"
+    std::optional<bool> confirm;  // the answer at the prompt; nullopt: no terminal
+    bool fail_partition = false;
+  };
+
+  explicit FakeDevices(State& state) : state_(&state) {}
+
+  std::vector<blk::BlockDevice> list() const override;
+  std::vector<std::uint8_t> read(const std::string& path, std::uint64_t offset,
+                                 std::size_t length) const override;
+  void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
+  void partition(const std::string& path, const std::string& script, unsigned partitions) override;
+
+ private:
+  State* state_;
+};
+
+// A whole NVMe namespace "nvmeXn1" of `mib` MiB.
+blk::BlockDevice fake_disk(const std::string& name, std::uint64_t mib,
+                           const std::string& devnum = "259:0");
+
+}  // namespace p2praid::test

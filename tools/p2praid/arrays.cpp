@@ -1,0 +1,199 @@
+#include "p2praid/arrays.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <stdexcept>
+
+#include "p2praid/errors.hpp"
+#include "p2praid/size.hpp"
+
+namespace p2praid::array {
+namespace {
+
+std::string partition_line(std::uint64_t start, std::uint64_t size, std::string_view label,
+                           const std::string& name) {
+  return "start=" + std::to_string(start) + ", size=" + std::to_string(size) +
+         ", type=" + std::string(kPartitionType) + ", name=\"" + std::string(label) + name + "\"\n";
+}
+
+std::string name_of(const blk::BlockDevice& meta) {
+  if (meta.label.rfind(kMetaLabel, 0) == 0) return meta.label.substr(kMetaLabel.size());
+  return "";
+}
+
+// The data partition beside a metadata partition: same disk, the data label.
+std::optional<blk::BlockDevice> data_of(const std::vector<blk::BlockDevice>& all,
+                                        const blk::BlockDevice& meta) {
+  const std::string label = std::string(kDataLabel) + name_of(meta);
+  for (const auto& d : all) {
+    if (d.partition != 0 && d.disk == meta.disk && d.label == label) return d;
+  }
+  return std::nullopt;
+}
+
+bool same_geometry(const sb::Superblock& a, const sb::Superblock& b) {
+  return a.level == b.level && a.layout == b.layout && a.chunk_sectors == b.chunk_sectors &&
+         a.raid_disks == b.raid_disks && a.data_sectors == b.data_sectors;
+}
+
+// Why `c` cannot be member `role` of the array `fresh` describes, or "".
+std::string unfit(const Candidate& c, const sb::Superblock& fresh) {
+  const auto& s = c.sb;
+  if (!same_geometry(s, fresh)) return "its superblock disagrees with the others on the geometry";
+  if (fresh.member_failed(s.member)) {
+    return "stale: the array marked it failed (events " + std::to_string(s.events) + ", array " +
+           std::to_string(fresh.events) + ")";
+  }
+  if (s.events + 1 < fresh.events) {
+    return "stale superblock (events " + std::to_string(s.events) + ", array " +
+           std::to_string(fresh.events) + ")";
+  }
+  if (!c.data) {
+    return "no data partition labelled " + std::string(kDataLabel) + name_of(c.meta) + " on " +
+           c.meta.disk;
+  }
+  if (c.data->sectors < s.data_offset + s.data_sectors) {
+    return c.data->path + " is smaller than the array's " +
+           units::format_size(s.data_sectors * units::kSectorSize) + " per member";
+  }
+  return "";
+}
+
+Assembly assemble_one(std::vector<const Candidate*> cands) {
+  std::sort(cands.begin(), cands.end(), [](const Candidate* a, const Candidate* b) {
+    return a->sb.events != b->sb.events ? a->sb.events > b->sb.events : a->meta.name < b->meta.name;
+  });
+  Assembly a;
+  a.freshest = cands.front()->sb;
+  a.members.resize(a.freshest.raid_disks);
+  std::map<std::string, unsigned> names;
+  for (const Candidate* c : cands) {
+    const std::string why = unfit(*c, a.freshest);
+    auto& slot = a.members.at(std::min(c->sb.member, a.freshest.raid_disks - 1));
+    if (!why.empty()) {
+      a.left_out.push_back(c->meta.path + ": " + why);
+      a.left_out_by_role.emplace(c->sb.member, c->meta.path);
+    } else if (slot) {
+      a.left_out.push_back(c->meta.path + ": conflicts with " + slot->meta.path + " as member " +
+                           std::to_string(c->sb.member) + " (older superblock, events " +
+                           std::to_string(c->sb.events) + ")");
+    } else {
+      slot = *c;
+      ++names[name_of(c->meta)];
+      for (const auto* dev : {&c->meta, &*c->data}) {
+        for (const auto& h : dev->holders) a.in_use.push_back(dev->path + " (held by " + h + ")");
+      }
+    }
+  }
+  const auto best = std::max_element(
+      names.begin(), names.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+  a.name = best != names.end() && !best->first.empty() ? best->first
+                                                       : "p2praid-" + a.uuid().substr(0, 8);
+  return a;
+}
+
+}  // namespace
+
+void check_name(const std::string& name) {
+  const bool chars_ok = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+  });
+  if (name.empty() || name.size() > kMaxNameLength || !chars_ok || name[0] == '-') {
+    throw UsageError("array name '" + name + "': use 1 to " + std::to_string(kMaxNameLength) +
+                     " letters, digits, '.', '_' or '-', not starting with '-'");
+  }
+}
+
+MemberLayout layout_member(const std::string& name, const std::string& disk,
+                           std::uint64_t disk_sectors, std::optional<std::uint64_t> data_bytes) {
+  MemberLayout m;
+  m.disk = disk;
+  m.disk_path = "/dev/" + disk;
+  m.meta = "/dev/" + blk::partition_name(disk, 1);
+  m.data = "/dev/" + blk::partition_name(disk, 2);
+  const std::uint64_t data_start = kFirstSector + kMetaSectors;
+  const std::uint64_t room =
+      disk_sectors > data_start + kGptBackupSectors
+          ? (disk_sectors - data_start - kGptBackupSectors) / kAlignSectors * kAlignSectors
+          : 0;
+  m.data_sectors = data_bytes ? *data_bytes / units::kSectorSize : room;
+  if (m.data_sectors == 0 || m.data_sectors > room) {
+    throw CommandError(
+        m.disk_path + ": too small for " +
+        (data_bytes ? units::format_size(*data_bytes) + " of data" : std::string("any data")) +
+        " after the 5 MiB of partition table and metadata (room for " +
+        units::format_size(room * units::kSectorSize) +
+        "); use a smaller --size or a larger drive");
+  }
+  m.script = "label: gpt\n" + partition_line(kFirstSector, kMetaSectors, kMetaLabel, name) +
+             partition_line(data_start, m.data_sectors, kDataLabel, name);
+  return m;
+}
+
+std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected) {
+  const auto all = devices.list();
+  std::vector<Candidate> out;
+  for (const auto& d : all) {
+    if (d.sectors * units::kSectorSize < sb::size()) continue;
+    std::vector<std::uint8_t> bytes;
+    try {
+      bytes = devices.read(d.path, 0, sb::size());
+    } catch (const CommandError&) {
+      continue;  // unreadable (an empty drive slot, a dead drive): not ours to judge
+    }
+    if (sb::classify(bytes) != sb::Kind::Ours) continue;
+    try {
+      Candidate c{d, data_of(all, d), sb::decode(bytes)};
+      out.push_back(std::move(c));
+    } catch (const std::invalid_argument& e) {
+      rejected.push_back(d.path + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+std::vector<Assembly> group(const std::vector<Candidate>& candidates) {
+  std::map<sb::Uuid, std::vector<const Candidate*>> by_uuid;
+  for (const auto& c : candidates) by_uuid[c.sb.uuid].push_back(&c);
+  std::vector<Assembly> out;
+  out.reserve(by_uuid.size());
+  for (auto& [uuid, cands] : by_uuid) out.push_back(assemble_one(cands));
+  std::sort(out.begin(), out.end(),
+            [](const Assembly& x, const Assembly& y) { return x.name < y.name; });
+  return out;
+}
+
+std::vector<unsigned> Assembly::missing() const {
+  std::vector<unsigned> out;
+  for (unsigned i = 0; i < members.size(); ++i) {
+    if (!members[i]) out.push_back(i);
+  }
+  return out;
+}
+
+std::string Assembly::describe_missing(unsigned role) const {
+  std::string text = "member " + std::to_string(role);
+  const auto it = left_out_by_role.find(role);
+  if (it != left_out_by_role.end()) text += " (" + it->second + " was left out)";
+  return text;
+}
+
+dm::RaidTable make_table(const Assembly& a, const std::string& p2p_provider) {
+  const auto& f = a.freshest;
+  const auto words = sb::type_words(f.level, f.layout);
+  if (!words) throw CommandError(a.name + ": the superblocks describe no raid-p2p type");
+  dm::RaidTable t;
+  t.length = f.array_sectors;
+  t.raid_type = words->raid_type;
+  t.raid_params.push_back(std::to_string(f.chunk_sectors));
+  t.raid_params.insert(t.raid_params.end(), words->params.begin(), words->params.end());
+  t.raid_params.insert(t.raid_params.end(), {"p2p_provider", p2p_provider});
+  for (const auto& m : a.members) {
+    t.devices.push_back(m ? dm::TableDevice{m->meta.path, m->data->path}
+                          : dm::TableDevice{"-", "-"});
+  }
+  return t;
+}
+
+}  // namespace p2praid::array

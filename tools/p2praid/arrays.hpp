@@ -1,0 +1,91 @@
+// Arrays on disk: how create lays out a member, and how assemble finds
+// members by their superblocks and puts arrays back together.
+//
+// Member layout (GPT, written by sfdisk):
+//   partition 1 "p2praid-meta:NAME"  4 MiB at 1 MiB: superblock, then the
+//                                     write-intent bitmap at 4 KiB
+//   partition 2 "p2praid-data:NAME"  the data, from 5 MiB
+// Both sit on the NVMe namespace itself, so the data device is a partition,
+// whose request queue is the namespace's and supports PCI P2PDMA; a
+// device-mapper sub-device (dm-linear) would not advertise P2PDMA.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "p2praid/blockdev.hpp"
+#include "p2praid/dm_table.hpp"
+#include "p2praid/superblock.hpp"
+
+namespace p2praid::array {
+
+inline constexpr std::uint64_t kFirstSector = 2048;       // 1 MiB, GPT-aligned
+inline constexpr std::uint64_t kMetaSectors = 8192;       // 4 MiB
+inline constexpr std::uint64_t kAlignSectors = 2048;      // partitions in whole MiB
+inline constexpr std::uint64_t kGptBackupSectors = 2048;  // left free at the end
+inline constexpr std::string_view kMetaLabel = "p2praid-meta:";
+inline constexpr std::string_view kDataLabel = "p2praid-data:";
+// GPT names hold 36 characters; the labels take 13.
+inline constexpr std::size_t kMaxNameLength = 23;
+// The GPT type of both partitions: Linux RAID.
+inline constexpr std::string_view kPartitionType = "A19D880F-05FC-4D3B-A006-743F0F84911E";
+
+// A usable array name: 1 to 23 of [A-Za-z0-9._-], not starting with '-'.
+// Throws UsageError.
+void check_name(const std::string& name);
+
+struct MemberLayout {
+  std::string disk;  // "nvme0n1"
+  std::string disk_path;
+  std::string meta;  // "/dev/nvme0n1p1"
+  std::string data;  // "/dev/nvme0n1p2"
+  std::uint64_t data_sectors = 0;
+  std::string script;  // sfdisk input
+};
+
+// The layout of array `name` on `disk` of `disk_sectors`, with data of
+// `data_bytes` (nullopt: as much as fits). Throws CommandError if the disk
+// is too small.
+MemberLayout layout_member(const std::string& name, const std::string& disk,
+                           std::uint64_t disk_sectors, std::optional<std::uint64_t> data_bytes);
+
+// A metadata partition with a valid superblock, and its data partition.
+struct Candidate {
+  blk::BlockDevice meta;
+  std::optional<blk::BlockDevice> data;
+  sb::Superblock sb;
+};
+
+// Reads every block device's first bytes; returns the valid superblocks,
+// and in `rejected` the devices whose raid-p2p superblock is corrupt
+// ("nvme1n1p1: corrupt superblock (bad checksum)").
+std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected);
+
+struct Assembly {
+  std::string name;  // from the partition labels, or "p2praid-<uuid prefix>"
+  sb::Superblock freshest;
+  std::vector<std::optional<Candidate>> members;     // by role; nullopt: missing
+  std::vector<std::string> left_out;                 // stale or conflicting, with why
+  std::vector<std::string> in_use;                   // members held by other devices
+  std::map<unsigned, std::string> left_out_by_role;  // role -> a left-out device
+
+  std::vector<unsigned> missing() const;
+  std::string uuid() const { return sb::uuid_string(freshest.uuid); }
+  // "member 1", or "member 1 (/dev/nvme1n1p1 was left out)".
+  std::string describe_missing(unsigned role) const;
+};
+
+// Groups candidates by array UUID, orders them by role and keeps the
+// freshest member of each role; stale members (more than one event behind,
+// or marked failed by the freshest superblock), members whose geometry
+// disagrees and duplicates are left out, with the reason.
+std::vector<Assembly> group(const std::vector<Candidate>& candidates);
+
+// The raid-p2p table of an assembled array.
+dm::RaidTable make_table(const Assembly& assembly, const std::string& p2p_provider);
+
+}  // namespace p2praid::array

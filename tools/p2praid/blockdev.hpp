@@ -1,0 +1,57 @@
+// Block devices behind an interface: listing (sysfs), reading and zeroing
+// (O_DIRECT), and partitioning (sfdisk). Tests use a fake.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "p2praid/sysfs.hpp"
+
+namespace p2praid::blk {
+
+struct BlockDevice {
+  std::string name;        // "nvme0n1p1"
+  std::string path;        // "/dev/nvme0n1p1"
+  std::string disk;        // the whole disk: "nvme0n1" (itself for a disk)
+  unsigned partition = 0;  // partition number, 0 for a whole disk
+  std::string label;       // GPT partition name (PARTNAME), "" if none
+  std::string devnum;      // "259:1"
+  std::uint64_t sectors = 0;
+  std::vector<std::string> holders;  // devices stacked on it ("dm-3")
+};
+
+class Devices {
+ public:
+  Devices() = default;
+  Devices(const Devices&) = delete;
+  Devices& operator=(const Devices&) = delete;
+  Devices(Devices&&) = delete;
+  Devices& operator=(Devices&&) = delete;
+  virtual ~Devices() = default;
+
+  // Every block device, disks and partitions, sorted by name.
+  virtual std::vector<BlockDevice> list() const = 0;
+
+  // `length` bytes at `offset`, bypassing the page cache. Throws CommandError.
+  virtual std::vector<std::uint8_t> read(const std::string& path, std::uint64_t offset,
+                                         std::size_t length) const = 0;
+
+  // Writes zeros over [offset, offset + length), synchronously. Throws CommandError.
+  virtual void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
+
+  // Writes a new partition table to the disk at `path` with sfdisk, from
+  // `script` (sfdisk's input format), and waits until the kernel shows
+  // partitions 1 to `partitions` with their /dev nodes. Throws CommandError.
+  virtual void partition(const std::string& path, const std::string& script,
+                         unsigned partitions) = 0;
+};
+
+// The partitions of `disk` ("nvme0n1") are "nvme0n1p1", ...; of "sda", "sda1".
+std::string partition_name(const std::string& disk, unsigned number);
+
+// Devices of the running system, listed from `sysfs` (/sys/class/block).
+std::unique_ptr<Devices> make_system_devices(std::unique_ptr<sysfs::Reader> sysfs);
+
+}  // namespace p2praid::blk

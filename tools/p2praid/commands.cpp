@@ -1,0 +1,365 @@
+#include "p2praid/commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <stdexcept>
+
+#include "p2praid/arrays.hpp"
+#include "p2praid/dm_table.hpp"
+#include "p2praid/errors.hpp"
+#include "p2praid/planner.hpp"
+#include "p2praid/reports.hpp"
+#include "p2praid/status.hpp"
+#include "p2praid/topology.hpp"
+
+namespace p2praid::commands {
+namespace {
+
+const std::string kType{dm::kTargetType};
+
+std::string list_hint() {
+  return "'p2praid-tool list' shows the raid-p2p arrays";
+}
+
+// The raid-p2p array `name`, or CommandError naming it.
+dm::Device find_array(dm::Client& client, const std::string& name) {
+  const auto devices = client.devices();
+  const auto it = std::find_if(devices.begin(), devices.end(),
+                               [&](const dm::Device& d) { return d.name == name; });
+  if (it == devices.end())
+    throw CommandError(name + ": no such device-mapper device; " + list_hint());
+  if (!it->has_target_type(kType)) {
+    throw CommandError(name + ": not a raid-p2p array; " + list_hint());
+  }
+  return *it;
+}
+
+dm::RaidTable live_table(const dm::Device& d) {
+  for (const auto& t : d.targets) {
+    if (t.type == kType) return dm::parse_target(t.start, t.length, t.type, t.params);
+  }
+  throw CommandError(d.name + ": not a raid-p2p array; " + list_hint());
+}
+
+// The table as one device-mapper target (params: after the target type).
+dm::Target target_of(const dm::RaidTable& t) {
+  dm::RaidTable body = t;
+  const std::string line = dm::format_table(body);
+  const std::string head =
+      std::to_string(t.start) + " " + std::to_string(t.length) + " " + t.target + " ";
+  return {t.start, t.length, t.target, line.substr(head.size())};
+}
+
+std::string base(const std::string& dev) {
+  return std::filesystem::path(dev).filename();
+}
+
+const blk::BlockDevice* find_block(const std::vector<blk::BlockDevice>& all,
+                                   const std::string& dev) {
+  const auto it = std::find_if(all.begin(), all.end(), [&](const blk::BlockDevice& b) {
+    return b.name == base(dev) || b.path == dev || b.devnum == dev;
+  });
+  return it == all.end() ? nullptr : &*it;
+}
+
+// Refuses a disk that anything holds (a mapped device on it or a partition).
+void check_unused(const std::vector<blk::BlockDevice>& all, const std::string& disk) {
+  for (const auto& b : all) {
+    if (b.disk != disk || b.holders.empty()) continue;
+    std::string msg = "/dev/" + disk;
+    msg.append(": in use (").append(b.name).append(" is held by ").append(b.holders.front());
+    msg.append("); stop what uses it first ('lsblk /dev/").append(disk).append("' shows it)");
+    throw CommandError(msg);
+  }
+}
+
+void ask(const Env& env, const std::string& what, const std::string& question) {
+  if (env.options.yes) return;
+  if (!env.services.confirm(question)) {
+    throw CommandError(what + ": not confirmed; nothing was changed");
+  }
+}
+
+// Partitions a member and zeroes its metadata partition: the target then
+// finds no superblock and treats the member as new.
+void lay_out(const Env& env, blk::Devices& devs, const array::MemberLayout& m) {
+  env.log.info(m.disk_path + ": writing the partition table");
+  devs.partition(m.disk_path, m.script, 2);
+  devs.zero(m.meta, 0, array::kMetaSectors * units::kSectorSize);
+}
+
+// --- create -----------------------------------------------------------------
+
+struct CreatePlan {
+  plan::Plan plan;
+  std::vector<array::MemberLayout> layouts;
+  dm::RaidTable table;
+};
+
+CreatePlan plan_create(const Env& env, const std::vector<blk::BlockDevice>& all) {
+  const auto& o = env.options;
+  if (o.devices.empty()) throw UsageError("create: give the member devices");
+  plan::Request req;
+  req.level = o.level;
+  req.devices = o.devices;
+  req.provider = plan::parse_provider(o.provider);
+  if (o.chunk_bytes != 0) req.chunk_bytes = o.chunk_bytes;
+  const auto reader = env.services.sysfs(env.sysfs_root);
+  const auto topology = topo::load_topology(*reader);
+  CreatePlan c{plan::make_plan(topology, req), {}, {}};
+  for (const auto& w : c.plan.warnings) env.log.warn(w);
+  std::vector<std::uint64_t> sizes;
+  for (const auto& m : c.plan.members) {
+    const auto* b = find_block(all, m.name);
+    const std::uint64_t sectors = b != nullptr ? b->sectors : m.sectors;
+    c.layouts.push_back(array::layout_member(
+        o.name, m.name, sectors, o.size_bytes != 0 ? std::optional(o.size_bytes) : std::nullopt));
+    sizes.push_back(c.layouts.back().data_sectors);
+  }
+  c.table = c.plan.table;
+  c.table.length = raid::usable_sectors(*c.plan.level, sizes, c.plan.chunk_sectors);
+  c.table.devices.clear();
+  for (const auto& l : c.layouts) {
+    c.table.devices.push_back({o.metadata ? l.meta : "-", l.data});
+  }
+  return c;
+}
+
+void check_name_free(dm::Client& client, const std::string& name) {
+  const auto devices = client.devices();
+  if (std::any_of(devices.begin(), devices.end(),
+                  [&](const dm::Device& d) { return d.name == name; })) {
+    throw CommandError(name +
+                       ": a device-mapper device of that name exists; choose another "
+                       "name, or stop it first ('p2praid-tool stop " +
+                       name + "')");
+  }
+}
+
+// --- assemble -----------------------------------------------------------------
+
+std::string provider_for(const Env& env, const array::Assembly& a) {
+  if (env.options.provider != "auto") return env.options.provider;
+  try {
+    plan::Request req;
+    req.level = sb::type_words(a.freshest.level, a.freshest.layout)->raid_type;
+    for (const auto& m : a.members) {
+      if (m) req.devices.push_back(m->meta.disk);
+    }
+    const auto reader = env.services.sysfs(env.sysfs_root);
+    return plan::make_plan(topo::load_topology(*reader), req).provider.bdf.value_or("none");
+  } catch (const std::exception& e) {
+    env.log.info(a.name + ": no provider chosen (" + e.what() + "); the target picks one");
+    return "auto";
+  }
+}
+
+// Assembles one array; returns its state, or throws CommandError.
+std::string assemble_one(const Env& env, dm::Client& client, const std::vector<dm::Device>& active,
+                         const array::Assembly& a) {
+  const std::string uuid = std::string(dm::kUuidPrefix) + a.uuid();
+  for (const auto& d : active) {
+    if (d.uuid == uuid) return "active as " + d.name;
+    if (d.name == a.name) {
+      throw CommandError(a.name +
+                         ": a device-mapper device of that name exists and is not this "
+                         "array (" +
+                         a.uuid() + "); stop it first");
+    }
+  }
+  if (!a.in_use.empty()) {
+    throw CommandError(a.name + ": member " + a.in_use.front() +
+                       "; stop what uses it before assembling");
+  }
+  for (const auto& why : a.left_out) env.log.warn(a.name + ": left out " + why);
+  const auto missing = a.missing();
+  if (!missing.empty() && !env.options.degraded) {
+    std::string names;
+    for (const unsigned i : missing) names += (names.empty() ? "" : ", ") + a.describe_missing(i);
+    throw CommandError(a.name + ": " + names + " of " + std::to_string(a.members.size()) +
+                       " missing; connect it, or start the array without it with --degraded");
+  }
+  if (env.options.dry_run) return "would assemble";
+  client.create(a.name, uuid, target_of(array::make_table(a, provider_for(env, a))));
+  return missing.empty() ? "assembled" : "assembled degraded";
+}
+
+// --- replace ------------------------------------------------------------------
+
+// The member slot OLD names: an index, or a device of the table (the data or
+// metadata partition, or the whole disk).
+std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>& all,
+                    const std::string& old_dev, const std::string& name) {
+  if (!old_dev.empty() &&
+      std::all_of(old_dev.begin(), old_dev.end(), [](char c) { return std::isdigit(c) != 0; })) {
+    const std::size_t i = std::stoul(old_dev);
+    if (i < t.devices.size()) return i;
+  }
+  for (std::size_t i = 0; i < t.devices.size(); ++i) {
+    for (const auto& dev : {t.devices[i].meta, t.devices[i].data}) {
+      const auto* b = find_block(all, dev);
+      if (dev == old_dev || (b != nullptr && (b->name == base(old_dev) ||
+                                              b->disk == base(old_dev) || b->devnum == old_dev))) {
+        return i;
+      }
+    }
+  }
+  throw CommandError(old_dev + ": not a member of " + name + "; 'p2praid-tool status " + name +
+                     "' lists its members (a member index works too)");
+}
+
+// Data sectors per member, from a present member's superblock.
+std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
+                                  const std::vector<blk::BlockDevice>& all, blk::Devices& devs) {
+  for (const auto& d : t.devices) {
+    const auto* b = find_block(all, d.meta);
+    if (d.meta == "-" || b == nullptr) continue;
+    try {
+      return sb::decode(devs.read(b->path, 0, sb::size())).data_sectors;
+    } catch (const std::exception& e) {
+      env.log.info(b->path + ": " + e.what());
+    }
+  }
+  throw CommandError(env.options.name +
+                     ": no member has a readable superblock, so the member size is unknown; "
+                     "replace needs an array with metadata");
+}
+
+}  // namespace
+
+int create(const Env& env) {
+  const auto& o = env.options;
+  array::check_name(o.name);
+  const auto client = env.services.dm(env.log);
+  check_name_free(*client, o.name);
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto all = devs->list();
+  const CreatePlan c = plan_create(env, all);
+  for (const auto& l : c.layouts) check_unused(all, l.disk);
+  if (o.dry_run) {
+    env.printer.print(reports::created(o.name, c.plan, c.layouts, c.table, true), env.out);
+    return 0;
+  }
+  std::string disks;
+  for (const auto& l : c.layouts) disks += (disks.empty() ? "" : ", ") + l.disk_path;
+  ask(env, o.name, "Destroy all data on " + disks + " and create " + o.name + "?");
+  for (const auto& l : c.layouts) lay_out(env, *devs, l);
+  const std::string uuid = std::string(dm::kUuidPrefix) + env.services.new_uuid();
+  try {
+    client->create(o.name, uuid, target_of(c.table));
+  } catch (const CommandError& e) {
+    throw CommandError(std::string(e.what()) + " (the members are partitioned; run create again)");
+  }
+  env.log.info("created " + o.name);
+  env.printer.print(reports::created(o.name, c.plan, c.layouts, c.table, false), env.out);
+  return 0;
+}
+
+int assemble(const Env& env) {
+  const auto& o = env.options;
+  if (o.scan == !o.name.empty()) throw UsageError("assemble: give an array NAME or --scan");
+  const auto devs = env.services.devices(env.sysfs_root);
+  std::vector<std::string> rejected;
+  auto arrays = array::group(array::scan(*devs, rejected));
+  for (const auto& r : rejected) env.log.warn(r + "; left out");
+  if (!o.scan) {
+    std::erase_if(arrays, [&](const array::Assembly& a) { return a.name != o.name; });
+    if (arrays.empty()) {
+      throw CommandError(o.name +
+                         ": no raid-p2p member of that name found; "
+                         "'p2praid-tool assemble --scan --dry-run' lists what there is");
+    }
+  }
+  const auto client = env.services.dm(env.log);
+  const auto active = client->devices();
+  std::vector<reports::Assembled> done;
+  std::vector<std::string> errors;
+  for (const auto& a : arrays) {
+    try {
+      done.push_back({&a, assemble_one(env, *client, active, a)});
+    } catch (const CommandError& e) {
+      done.push_back({&a, "refused"});
+      errors.emplace_back(e.what());
+    }
+  }
+  env.printer.print(reports::assembled(done), env.out);
+  if (errors.empty()) return 0;
+  for (std::size_t i = 0; i + 1 < errors.size(); ++i) env.log.error(errors[i]);
+  throw CommandError(errors.back());
+}
+
+int status(const Env& env) {
+  const auto client = env.services.dm(env.log);
+  std::vector<dm::Device> arrays;
+  if (env.options.name.empty()) {
+    arrays = dm::with_target_type(client->devices(), kType);
+  } else {
+    arrays.push_back(find_array(*client, env.options.name));
+  }
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto all = devs->list();
+  std::vector<reports::ArrayStatus> states;
+  for (const auto& d : arrays) {
+    reports::ArrayStatus s{d.name, live_table(d), {}, {}};
+    for (const auto& t : client->status(d.name)) {
+      if (t.type != kType) continue;
+      try {
+        s.status = status::parse(t.params);
+      } catch (const std::invalid_argument& e) {
+        throw CommandError(d.name + ": cannot read the target's status '" + t.params +
+                           "': " + e.what() + "; is p2praid-tool older than the target?");
+      }
+    }
+    for (const auto& dev : s.table.devices) {
+      const auto* b = find_block(all, dev.data);
+      s.member_devices.push_back(b != nullptr ? b->path : dev.data);
+    }
+    states.push_back(std::move(s));
+  }
+  env.printer.print(reports::array_status(states), env.out);
+  return 0;
+}
+
+int replace(const Env& env) {
+  const auto& o = env.options;
+  const auto client = env.services.dm(env.log);
+  auto table = live_table(find_array(*client, o.name));
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto all = devs->list();
+  const std::size_t slot = slot_of(table, all, o.old_member, o.name);
+  const auto* fresh = find_block(all, o.new_member);
+  if (fresh == nullptr || fresh->partition != 0) {
+    throw CommandError(o.new_member +
+                       ": not a whole disk; give the new drive (such as /dev/nvme4n1)");
+  }
+  check_unused(all, fresh->name);
+  const auto layout =
+      array::layout_member(o.name, fresh->name, fresh->sectors,
+                           member_data_sectors(env, table, all, *devs) * units::kSectorSize);
+  const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
+                                    [](const dm::TableDevice& d) { return d.meta != "-"; });
+  table.devices.at(slot) = {has_meta ? layout.meta : "-", layout.data};
+  table.raid_params.insert(table.raid_params.end(), {"rebuild", std::to_string(slot)});
+  if (o.dry_run) {
+    env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
+    return 0;
+  }
+  ask(env, o.name,
+      "Destroy all data on " + layout.disk_path + " and rebuild member " + std::to_string(slot) +
+          " of " + o.name + " on it?");
+  lay_out(env, *devs, layout);
+  client->reload(o.name, target_of(table));
+  env.printer.print(reports::replaced(o.name, slot, layout, table, false), env.out);
+  return 0;
+}
+
+int sync_action(const Env& env, const std::string& action) {
+  const auto client = env.services.dm(env.log);
+  (void)find_array(*client, env.options.name);
+  client->message(env.options.name, action);
+  env.printer.print(reports::sync_started(env.options.name, action), env.out);
+  return 0;
+}
+
+}  // namespace p2praid::commands

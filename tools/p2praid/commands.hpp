@@ -1,0 +1,49 @@
+// The commands that manage arrays: create, assemble, status, replace,
+// check, repair. cli.cpp defines their options and calls these.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "p2praid/cli.hpp"
+#include "p2praid/log.hpp"
+#include "p2praid/printer.hpp"
+
+namespace p2praid::commands {
+
+struct ArrayOptions {
+  std::string name;
+  std::string level;
+  std::vector<std::string> devices;  // create: the members
+  std::string old_member;            // replace
+  std::string new_member;            // replace
+  std::string provider = "auto";
+  bool metadata = true;
+  std::uint64_t chunk_bytes = 0;  // 0: the default
+  std::uint64_t size_bytes = 0;   // data per member; 0: as much as fits
+  bool dry_run = false;
+  bool yes = false;
+  bool scan = false;
+  bool degraded = false;
+};
+
+struct Env {
+  const ArrayOptions& options;
+  std::string sysfs_root;
+  std::ostream& out;
+  const Log& log;
+  const cli::Services& services;
+  const output::Printer& printer;
+};
+
+int create(const Env& env);
+int assemble(const Env& env);
+int status(const Env& env);
+int replace(const Env& env);
+// Sends "check" or "repair".
+int sync_action(const Env& env, const std::string& action);
+
+}  // namespace p2praid::commands
