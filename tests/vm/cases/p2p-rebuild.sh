@@ -62,7 +62,11 @@ rebuild() {
 	devs=${devs% - *}" - ${P[$new]}"
 	dm_create "$name" "0 $len raid-p2p $type 5 64 rebuild $((n - 1)) p2p_provider $prov $n$devs" ||
 		return 1
-	wait_sync "$name"
+	wait_sync "$name" || return 1
+	# A member that failed during the rebuild: say why.
+	case $(field "$name" 3) in
+	*D*) dmesg | grep -E 'nvme|md/|I/O|error|timeout' | tail -n 20 | sed 's/^/  dmesg| /' ;;
+	esac
 }
 
 # --- raid1 with p2p_provider auto ---------------------------------------
@@ -134,15 +138,21 @@ check "unreachable provider: logged why" \
 check "unreachable provider: resync through host memory" test "$(sync_host r1f)" -gt 0
 expect_eq "unreachable provider: nothing through a CMB" "$(sync_cmb r1f)" 0
 
-# --- raid1 reads a P2P buffer from the mirror whose CMB it is ------------
-# sw1's CMB: every read should go to sw1, none to sw0.
-r0=$(awk '{ print $1 }' "/sys/class/block/$(basename "${P[sw0]}")/stat")
-r1=$(awk '{ print $1 }' "/sys/class/block/$(basename "${P[sw1]}")/stat")
-check "own-CMB reads: p2pio verify" "$P2PIO" -d /dev/mapper/r1f -p "${BDF[sw1]}" -m rw -s 2M -b 128k
-d0=$(($(awk '{ print $1 }' "/sys/class/block/$(basename "${P[sw0]}")/stat") - r0))
-d1=$(($(awk '{ print $1 }' "/sys/class/block/$(basename "${P[sw1]}")/stat") - r1))
-log "reads into sw1's CMB: $d0 on sw0, $d1 on sw1"
-expect_eq "own-CMB reads: none from the other mirror" "$d0" 0
-check "own-CMB reads: all from the mirror whose CMB it is" test "$d1" -gt 0
+# --- reads into a member's CMB come from that member ---------------------
+reads() { awk '{ print $1 }' "/sys/class/block/$(basename "${P[$1]}")/stat"; }
+# own_cmb_reads WHAT DEV: p2pio through sw1's CMB; sw0 serves no reads.
+own_cmb_reads() {
+	local r0 r1 d0 d1
+	r0=$(reads sw0) r1=$(reads sw1)
+	check "$1 own-CMB reads: p2pio verify" "$P2PIO" -d "$2" -p "${BDF[sw1]}" -m rw -s 2M -b 128k
+	d0=$(($(reads sw0) - r0)) d1=$(($(reads sw1) - r1))
+	log "$1: reads into sw1's CMB: $d0 on sw0, $d1 on sw1"
+	expect_eq "$1 own-CMB reads: none from the other copy" "$d0" 0
+	check "$1 own-CMB reads: all from the member whose CMB it is" test "$d1" -gt 0
+}
+own_cmb_reads raid1 /dev/mapper/r1f
 dmsetup remove r1f
+dm_create r10r "0 $PER raid-p2p raid10 2 64 nosync 2 - ${P[sw0]} - ${P[sw1]}"
+own_cmb_reads raid10 /dev/mapper/r10r
+dmsetup remove r10r
 finish

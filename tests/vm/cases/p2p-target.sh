@@ -20,15 +20,17 @@ PART_MIB=16 # members: a partition of this size on each drive
 SIZE_MIB=4  # what fio and p2pio move per run
 LOG=/tmp/$T_NAME.fio.log
 
-# One partition per drive: partitions share the drive's queue, so they
-# take P2P pages as the drive does, and they keep the arrays small.
-declare -A P
+# Members are partitions: they share the drive's queue, so they take P2P
+# pages as the drive does, and they keep the arrays small. Per drive a data
+# partition and a 4 MiB metadata partition (M).
+declare -A P M
 for d in sw0 sw1 sw2 sw3 far0; do
 	dev=$(rig_dev "rp-$d")
-	echo "size=${PART_MIB}MiB" | sfdisk -q "$dev" >/dev/null || die "sfdisk $dev failed"
-	P[$d]=${dev}p1
-	for _ in $(seq 50); do [ -b "${P[$d]}" ] && break; sleep 0.1; done
-	[ -b "${P[$d]}" ] || die "no ${P[$d]}"
+	printf 'size=%sMiB\nsize=4MiB\n' $PART_MIB | sfdisk -q "$dev" >/dev/null ||
+		die "sfdisk $dev failed"
+	P[$d]=${dev}p1 M[$d]=${dev}p2
+	for _ in $(seq 50); do [ -b "${M[$d]}" ] && break; sleep 0.1; done
+	[ -b "${M[$d]}" ] || die "no ${M[$d]}"
 done
 SECT=$(blockdev --getsz "${P[sw0]}")
 
@@ -175,6 +177,19 @@ check "member without P2P queue: bounced for the queue" test "$(stat p2p-q bounc
 expect_eq "member without P2P queue: nothing unreachable" "$(stat p2p-q bounce_unreachable)" 0
 dmsetup remove p2p-q
 dmsetup remove p2p-lin
+
+# --- raid1 write-behind copies P2P data, and counts it -------------------
+# Write-behind needs a bitmap, so metadata devices; sw1 is write-mostly.
+dm_create p2p-wb "0 $SECT raid-p2p raid1 6 64 nosync write_mostly 1 max_write_behind 2048 \
+2 ${M[sw0]} ${P[sw0]} ${M[sw1]} ${P[sw1]}"
+dmsetup message p2p-wb 0 p2p_reset_counters
+check "write-behind: fio verify" p2pfio /dev/mapper/p2p-wb sw2
+show_stats p2p-wb
+check "write-behind: copied bytes counted" test "$(stat p2p-wb bounce_copy)" -gt 0
+check "write-behind: no more than fio wrote" test "$(stat p2p-wb bounce_copy)" -le $((SIZE_MIB * MiB))
+expect_eq "write-behind: nothing bounced for reachability" \
+	"$(($(stat p2p-wb bounce_unreachable) + $(stat p2p-wb bounce_queue)))" 0
+dmsetup remove p2p-wb
 
 # --- advertising survives suspend/resume and a table reload --------------
 tbl=$(table raid0 2 "1 64" sw0 sw1)
