@@ -69,21 +69,38 @@ rebuild() {
 	esac
 }
 
-# --- raid1 with p2p_provider auto ---------------------------------------
-if rebuild r1a raid1 "$PER" auto sw0 sw1 -- sw2; then
-	prov=$(field r1a 11)
-	log "r1a: $(dmsetup status r1a)"
+# rebuilt_through_cmb WHAT NAME: after a rebuild with p2p_provider auto,
+# every rebuilt byte came from a switch drive's CMB, none from host
+# memory, and the data and the copies verify.
+rebuilt_through_cmb() {
+	local what=$1 name=$2 prov
+	prov=$(field "$name" 11)
+	log "$name: $(dmsetup status "$name")"
 	case " ${BDF[sw0]} ${BDF[sw1]} ${BDF[sw2]} ${BDF[sw3]} " in
-	*" $prov "*) ok "raid1 auto: resync provider is a switch drive's CMB ($prov)" ;;
-	*) not_ok "raid1 auto: resync provider $prov is not a switch drive" ;;
+	*" $prov "*) ok "$what auto: resync provider is a switch drive's CMB ($prov)" ;;
+	*) not_ok "$what auto: resync provider $prov is not a switch drive" ;;
 	esac
-	expect_eq "raid1 auto: rebuilt bytes all through the CMB" "$(sync_cmb r1a)" $((PER * 512))
-	expect_eq "raid1 auto: no rebuild bytes through host memory" "$(sync_host r1a)" 0
-	check "raid1 auto: data verifies" verify /dev/mapper/r1a
-	check "raid1 auto: check" dmsetup message r1a 0 check
-	check "raid1 auto: check done" wait_sync r1a
-	expect_eq "raid1 auto: the rebuilt mirror equals the other" "$(field r1a 6)" 0
-	dmsetup remove r1a
+	expect_eq "$what auto: rebuilt bytes all through the CMB" "$(sync_cmb "$name")" $((PER * 512))
+	expect_eq "$what auto: no rebuild bytes through host memory" "$(sync_host "$name")" 0
+	check "$what auto: data verifies" verify "/dev/mapper/$name"
+	check "$what auto: check" dmsetup message "$name" 0 check
+	check "$what auto: check done" wait_sync "$name"
+	expect_eq "$what auto: the copies agree" "$(field "$name" 6)" 0
+	dmsetup remove "$name"
+}
+
+# rebuilt_through_host WHAT NAME: the same with p2p_provider none.
+rebuilt_through_host() {
+	local what=$1 name=$2
+	expect_eq "$what none: provider" "$(field "$name" 11)" none
+	expect_eq "$what none: no rebuild bytes through a CMB" "$(sync_cmb "$name")" 0
+	expect_eq "$what none: rebuilt bytes through host memory" "$(sync_host "$name")" $((PER * 512))
+	check "$what none: data verifies" verify "/dev/mapper/$name"
+	dmsetup remove "$name"
+}
+
+if rebuild r1a raid1 "$PER" auto sw0 sw1 -- sw2; then
+	rebuilt_through_cmb raid1 r1a
 	# The rebuilt member alone holds the data.
 	dm_create r1b "0 $PER raid-p2p raid1 2 64 nosync 2 - - - ${P[sw2]}"
 	check "raid1 auto: the rebuilt member alone verifies" verify /dev/mapper/r1b
@@ -91,39 +108,21 @@ if rebuild r1a raid1 "$PER" auto sw0 sw1 -- sw2; then
 else
 	not_ok "raid1 auto: rebuild"
 fi
-
-# --- raid1 with p2p_provider none: the same through host memory ----------
 if rebuild r1n raid1 "$PER" none sw0 sw1 -- sw3; then
-	expect_eq "raid1 none: provider" "$(field r1n 11)" none
-	expect_eq "raid1 none: no rebuild bytes through a CMB" "$(sync_cmb r1n)" 0
-	expect_eq "raid1 none: rebuilt bytes through host memory" "$(sync_host r1n)" $((PER * 512))
-	check "raid1 none: data verifies" verify /dev/mapper/r1n
-	dmsetup remove r1n
+	rebuilt_through_host raid1 r1n
 else
 	not_ok "raid1 none: rebuild"
 fi
 
-# --- raid10 (3 members, 2 copies) with p2p_provider auto -----------------
+# raid10: 3 members, 2 copies.
 len=$((PER / 128 * 3 / 2 * 128))
 if rebuild r10a raid10 "$len" auto sw0 sw1 sw2 -- sw3; then
-	log "r10a: $(dmsetup status r10a)"
-	expect_eq "raid10 auto: rebuilt bytes all through the CMB" "$(sync_cmb r10a)" $((PER * 512))
-	expect_eq "raid10 auto: no rebuild bytes through host memory" "$(sync_host r10a)" 0
-	check "raid10 auto: data verifies" verify /dev/mapper/r10a
-	check "raid10 auto: check" dmsetup message r10a 0 check
-	check "raid10 auto: check done" wait_sync r10a
-	expect_eq "raid10 auto: the copies agree" "$(field r10a 6)" 0
-	dmsetup remove r10a
+	rebuilt_through_cmb raid10 r10a
 else
 	not_ok "raid10 auto: rebuild"
 fi
-
-# --- raid10 with p2p_provider none ---------------------------------------
 if rebuild r10n raid10 "$len" none sw0 sw1 sw2 -- sw3; then
-	expect_eq "raid10 none: no rebuild bytes through a CMB" "$(sync_cmb r10n)" 0
-	expect_eq "raid10 none: rebuilt bytes through host memory" "$(sync_host r10n)" $((PER * 512))
-	check "raid10 none: data verifies" verify /dev/mapper/r10n
-	dmsetup remove r10n
+	rebuilt_through_host raid10 r10n
 else
 	not_ok "raid10 none: rebuild"
 fi
