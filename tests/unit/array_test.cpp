@@ -45,6 +45,31 @@ void add_member(FakeDevices::State& s, const std::string& disk, const std::strin
   s.contents[layout.meta] = sb::encode(sb);
 }
 
+// What the target does at the first resume of a new array: it makes up the
+// array UUID (all bytes `uuid_byte`) and writes a superblock to every
+// member's metadata device.
+void target_writes_superblocks(FakeDmClient::State& dm, FakeDevices::State& devs,
+                               std::uint8_t uuid_byte = 0xab) {
+  dm.on_first_resume = [&devs, uuid_byte](const dm::Target& t) {
+    const auto table = dm::parse_target(t.start, t.length, t.type, t.params);
+    for (std::size_t i = 0; i < table.devices.size(); ++i) {
+      if (table.devices[i].meta == "-") continue;
+      sb::Superblock sb;
+      sb.version = 1;
+      sb.uuid.fill(uuid_byte);
+      sb.events = 1;
+      sb.level = 1;
+      sb.raid_disks = static_cast<std::uint32_t>(table.devices.size());
+      sb.member = static_cast<std::uint32_t>(i);
+      sb.data_sectors = t.length;
+      sb.array_sectors = t.length;
+      devs.contents[table.devices[i].meta] = sb::encode(sb);
+    }
+  };
+}
+
+constexpr const char* kCreatedUuid = "P2PRAID-abababab-abab-abab-abab-abababababab";
+
 // "MAJ:MIN MAJ:MIN ..." of the fake partitions, as the kernel's table shows them.
 std::string devnums(const FakeDevices::State& s, const std::vector<std::string>& names) {
   std::string out;
@@ -121,6 +146,7 @@ TEST(Create, RefusesWithoutConfirmation) {
 TEST(Create, PartitionsZeroesAndActivates) {
   auto devs = four_disks();
   FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
   const auto r = run_cli(on_switch4({"create", "r5", "--level", "raid5", "nvme0n1", "nvme1n1",
                                      "nvme2n1", "--size", "16MiB", "--chunk", "64k", "-y"}),
                          &dm, &devs);
@@ -133,10 +159,93 @@ TEST(Create, PartitionsZeroesAndActivates) {
   ASSERT_EQ(dm.devices.size(), 1U);
   const auto& d = dm.devices[0];
   EXPECT_EQ(d.name, "r5");
-  EXPECT_EQ(d.uuid, "P2PRAID-11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(d.uuid, kCreatedUuid);
   EXPECT_EQ(d.targets[0].length, 65536U);  // 2 data members of 16 MiB
   EXPECT_EQ(d.targets[0].params.rfind("raid5_ls 3 128 p2p_provider ", 0), 0U)
       << d.targets[0].params;
+}
+
+// Started without a UUID; once the target has written the superblocks, the
+// device gets the UUID that assemble gives the same array.
+TEST(Create, TakesTheArrayUuidFromTheSuperblocks) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
+  auto r = run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
+      &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(dm.calls,
+            (std::vector<std::string>{"create r1 ", "set_uuid r1 " + std::string(kCreatedUuid)}));
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_EQ(dm.devices[0].uuid, kCreatedUuid);
+  // assemble knows the running array as the one on the disks...
+  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
+  // ...and starts it again, once stopped, with the same UUID.
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  r = run_cli(on_switch4({"assemble", "r1"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_EQ(dm.devices[0].uuid, kCreatedUuid);
+}
+
+TEST(Create, FailureToSetTheUuidStopsTheArray) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
+  dm.fail_set_uuid = true;
+  auto r = run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
+      &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: cannot set the UUID (fake); r1 was stopped again (the members are "
+                       "partitioned; run create again)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(dm.calls, (std::vector<std::string>{
+                          "create r1 ", "set_uuid r1 " + std::string(kCreatedUuid), "remove r1"}));
+  EXPECT_TRUE(dm.devices.empty());
+  // If stopping fails too, both are reported.
+  dm = {};
+  target_writes_superblocks(dm, devs);
+  dm.fail_set_uuid = true;
+  dm.fail_remove = true;
+  r = run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
+      &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("cannot set the UUID (fake); stopping r1 failed too: r1: cannot remove"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Create, NoSuperblockAfterTheStartStopsTheArray) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;  // the target writes nothing
+  const auto r = run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
+      &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: no member has a readable superblock after the start "
+                       "(/dev/nvme1n1p1: no raid-p2p superblock); r1 was stopped again"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(dm.calls, (std::vector<std::string>{"create r1 ", "remove r1"}));
+  EXPECT_TRUE(dm.devices.empty());
+}
+
+// Without metadata no superblock names the array: a random UUID at once.
+TEST(Create, WithoutMetadataARandomUuid) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  const auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1",
+                                     "--metadata", "off", "-y"}),
+                         &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(dm.calls,
+            (std::vector<std::string>{"create r1 P2PRAID-11111111-2222-3333-4444-555555555555"}));
 }
 
 TEST(Create, RefusesTakenNamesAndBusyDisks) {

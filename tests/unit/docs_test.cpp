@@ -36,6 +36,16 @@ TEST(Docs, ManPageDocumentsEveryOption) {
   EXPECT_EQ(man.find("\\-\\-man"), std::string::npos) << "hidden options stay hidden";
 }
 
+TEST(Docs, SynopsisBracketsOptionalArguments) {
+  const auto man = run_cli({"--man"}).out;
+  EXPECT_NE(man.find("\\fBp2praid\\-tool status\\fR [\\fINAME\\fR]\n"), std::string::npos);
+  EXPECT_NE(man.find("\\fBp2praid\\-tool assemble\\fR [\\fINAME\\fR] [\\fB\\-\\-scan\\fR]"),
+            std::string::npos);
+  EXPECT_NE(man.find("\\fBp2praid\\-tool stop\\fR \\fINAME\\fR\n"), std::string::npos);
+  EXPECT_NE(man.find("\\fBp2praid\\-tool replace\\fR \\fINAME\\fR \\fIOLD\\fR \\fINEW\\fR"),
+            std::string::npos);
+}
+
 TEST(Docs, ManPageRendersWithoutWarnings) {
   if (std::system("command -v groff >/dev/null 2>&1") != 0) {  // NOLINT(cert-env33-c)
     GTEST_SKIP() << "groff not installed";

@@ -12,6 +12,7 @@ std::vector<dm::Device> FakeDmClient::devices() {
 }
 
 void FakeDmClient::remove(const std::string& name) {
+  state_->calls.push_back("remove " + name);
   if (state_->fail_remove) throw CommandError(name + ": cannot remove: Device or resource busy");
   auto& devs = state_->devices;
   const auto it =
@@ -45,8 +46,14 @@ std::vector<dm::Target> FakeDmClient::status(const std::string& name) {
 
 void FakeDmClient::create(const std::string& name, const std::string& uuid,
                           const dm::Target& table) {
+  state_->calls.push_back("create " + name + " " + uuid);
   if (state_->fail_create) throw CommandError(name + ": the kernel refused the table (fake)");
   if (find(state_->devices, name) != nullptr) throw CommandError(name + ": exists");
+  if (!uuid.empty()) {
+    for (const auto& d : state_->devices) {
+      if (d.uuid == uuid) throw CommandError(name + ": UUID " + uuid + " is taken (fake)");
+    }
+  }
   dm::Device d;
   d.name = name;
   d.uuid = uuid;
@@ -54,6 +61,20 @@ void FakeDmClient::create(const std::string& name, const std::string& uuid,
   d.minor = static_cast<std::uint32_t>(state_->devices.size());
   d.targets.push_back(table);
   state_->devices.push_back(std::move(d));
+  if (state_->on_first_resume) state_->on_first_resume(table);
+}
+
+// As the kernel: a UUID is set once, and is unique.
+void FakeDmClient::set_uuid(const std::string& name, const std::string& uuid) {
+  state_->calls.push_back("set_uuid " + name + " " + uuid);
+  if (state_->fail_set_uuid) throw CommandError(name + ": cannot set the UUID (fake)");
+  auto* dev = find(state_->devices, name);
+  if (dev == nullptr) throw CommandError(name + ": no such device");
+  if (!dev->uuid.empty()) throw CommandError(name + ": has a UUID already: " + dev->uuid);
+  for (const auto& d : state_->devices) {
+    if (d.uuid == uuid) throw CommandError(name + ": UUID " + uuid + " is taken by " + d.name);
+  }
+  dev->uuid = uuid;
 }
 
 void FakeDmClient::reload(const std::string& name, const dm::Target& table) {

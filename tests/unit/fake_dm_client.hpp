@@ -1,6 +1,7 @@
 // A device-mapper client that keeps its devices in memory.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,11 @@ class FakeDmClient final : public dm::Client {
     bool fail_remove = false;
     bool fail_list = false;
     bool fail_create = false;
+    bool fail_set_uuid = false;
+    // What the kernel target does when create() resumes a new device, such
+    // as writing superblocks; nothing if unset.
+    std::function<void(const dm::Target&)> on_first_resume;
+    std::vector<std::string> calls;  // "create NAME UUID", "set_uuid NAME UUID", "remove NAME"
     // INFO status lines by device name.
     std::map<std::string, std::string> status;
     std::vector<std::string> messages;  // "NAME MESSAGE"
@@ -30,6 +36,7 @@ class FakeDmClient final : public dm::Client {
   void remove(const std::string& name) override;
   std::vector<dm::Target> status(const std::string& name) override;
   void create(const std::string& name, const std::string& uuid, const dm::Target& table) override;
+  void set_uuid(const std::string& name, const std::string& uuid) override;
   void reload(const std::string& name, const dm::Target& table) override;
   void message(const std::string& name, const std::string& message) override;
 

@@ -440,7 +440,10 @@ constexpr std::array<Command, 11> kCommands{{
      "itself, so the data devices keep the namespace's PCI P2PDMA support, which a "
      "device-mapper sub-device would lose. The metadata partitions are zeroed, so the target "
      "starts a new array (and resyncs redundant levels), and the array is started through "
-     "device-mapper with the UUID P2PRAID-<random UUID>. If the kernel refuses the table, "
+     "device-mapper. The target makes up the array UUID and writes the superblocks when it "
+     "starts the array; create then reads the UUID back and gives the device the "
+     "device-mapper UUID P2PRAID-<array UUID>, as assemble does (with --metadata off, "
+     "P2PRAID-<random UUID>). If the kernel refuses the table or the UUID cannot be set, "
      "the device is removed again. Destroys the members' data: asks first unless -y. "
      "Needs root and sfdisk.",
      setup_create, run_create},

@@ -11,6 +11,7 @@
 #include "p2praid/planner.hpp"
 #include "p2praid/reports.hpp"
 #include "p2praid/status.hpp"
+#include "p2praid/superblock.hpp"
 #include "p2praid/topology.hpp"
 
 namespace p2praid::commands {
@@ -137,6 +138,50 @@ void check_name_free(dm::Client& client, const std::string& name) {
   }
 }
 
+// The array UUID in the members' superblocks, from the first member whose
+// superblock reads and decodes. The metadata partitions were zeroed, so any
+// superblock there is the new array's: the target generated the UUID and
+// wrote the superblocks (md_update_sb(), with flush and FUA) in its first
+// resume, before create returned. read() bypasses the page cache.
+std::string array_uuid(const Env& env, const blk::Devices& devs,
+                       const std::vector<array::MemberLayout>& layouts) {
+  std::string why;
+  for (const auto& l : layouts) {
+    try {
+      return sb::uuid_string(sb::decode(devs.read(l.meta, 0, sb::size())).uuid);
+    } catch (const CommandError& e) {
+      why = e.what();
+    } catch (const std::invalid_argument& e) {
+      why = l.meta + ": " + e.what();
+    }
+    env.log.info(why);
+  }
+  throw CommandError(env.options.name + ": no member has a readable superblock after the start (" +
+                     why + ")");
+}
+
+// Gives the new array the device-mapper UUID that assemble gives it,
+// P2PRAID-<array UUID>, so that it has one identity however it was started.
+// On failure the array is stopped again.
+void set_array_uuid(const Env& env, dm::Client& client, const blk::Devices& devs,
+                    const std::vector<array::MemberLayout>& layouts) {
+  const auto& name = env.options.name;
+  try {
+    const std::string uuid = std::string(dm::kUuidPrefix) + array_uuid(env, devs, layouts);
+    client.set_uuid(name, uuid);
+    env.log.info(name + ": device-mapper UUID " + uuid);
+  } catch (const CommandError& e) {
+    std::string msg = e.what();
+    try {
+      client.remove(name);
+      msg += "; " + name + " was stopped again (the members are partitioned; run create again)";
+    } catch (const CommandError& r) {
+      msg += "; stopping " + name + " failed too: " + r.what();
+    }
+    throw CommandError(msg);
+  }
+}
+
 // --- assemble -----------------------------------------------------------------
 
 std::string provider_for(const Env& env, const array::Assembly& a) {
@@ -245,12 +290,17 @@ int create(const Env& env) {
   for (const auto& l : c.layouts) disks += (disks.empty() ? "" : ", ") + l.disk_path;
   ask(env, o.name, "Destroy all data on " + disks + " and create " + o.name + "?");
   for (const auto& l : c.layouts) lay_out(env, *devs, l);
-  const std::string uuid = std::string(dm::kUuidPrefix) + env.services.new_uuid();
+  // With metadata the array UUID exists only once the target has started
+  // the array, so the device starts without a UUID and gets it then.
+  // Without metadata nothing on disk names the array: a random UUID.
+  const std::string uuid =
+      o.metadata ? std::string() : std::string(dm::kUuidPrefix) + env.services.new_uuid();
   try {
     client->create(o.name, uuid, target_of(c.table));
   } catch (const CommandError& e) {
     throw CommandError(std::string(e.what()) + " (the members are partitioned; run create again)");
   }
+  if (o.metadata) set_array_uuid(env, *client, *devs, c.layouts);
   env.log.info("created " + o.name);
   env.printer.print(reports::created(o.name, c.plan, c.layouts, c.table, false), env.out);
   return 0;

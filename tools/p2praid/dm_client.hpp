@@ -47,10 +47,16 @@ class Client {
   // holds the status line after the target type. Throws CommandError.
   virtual std::vector<Target> status(const std::string& name) = 0;
 
-  // Creates device `name` with `uuid` and a one-target table, resumes it
-  // and makes its /dev/mapper node, with udev or without. If loading or
-  // resuming fails, the half-made device is removed. Throws CommandError.
+  // Creates device `name` with `uuid` ("": none, for set_uuid() to give
+  // later) and a one-target table, resumes it and makes its /dev/mapper
+  // node, with udev or without. If loading or resuming fails, the half-made
+  // device is removed. Throws CommandError.
   virtual void create(const std::string& name, const std::string& uuid, const Target& table) = 0;
+
+  // Gives device `name`, which has no UUID, the UUID `uuid` (a rename
+  // with a new UUID, DM_DEVICE_RENAME; device-mapper sets a UUID only once
+  // and refuses to change one). Throws CommandError.
+  virtual void set_uuid(const std::string& name, const std::string& uuid) = 0;
 
   // Loads `table` into the inactive slot of `name`, then suspends and
   // resumes the device to swap it in. Throws CommandError.

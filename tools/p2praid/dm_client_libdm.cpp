@@ -268,7 +268,9 @@ class LibdmClient final : public Client {
       // loading fails.
       Task task(DM_DEVICE_CREATE);
       task.set_name(name);
-      Task::check(dm_task_set_uuid(task.get(), uuid.c_str()), name + ": invalid UUID " + uuid);
+      if (!uuid.empty()) {
+        Task::check(dm_task_set_uuid(task.get(), uuid.c_str()), name + ": invalid UUID " + uuid);
+      }
       add_target(task, table);
       Task::check(dm_task_set_add_node(task.get(), DM_ADD_NODE_ON_CREATE),
                   name + ": cannot set node creation");
@@ -279,6 +281,17 @@ class LibdmClient final : public Client {
     const std::string why = failure(name + ": the kernel refused the table");
     if (exists(name)) remove_quietly(name);  // a resume that failed leaves it behind
     throw CommandError(why + "; 'dmesg' shows the raid-p2p target's reason");
+  }
+
+  void set_uuid(const std::string& name, const std::string& uuid) override {
+    Task task(DM_DEVICE_RENAME);
+    task.set_name(name);
+    Task::check(dm_task_set_newuuid(task.get(), uuid.c_str()), name + ": invalid UUID " + uuid);
+    // The kernel sends a change uevent; udev adds the dm-uuid link on it.
+    UdevCookie cookie;
+    cookie.arm(task);
+    if (!task.run())
+      throw CommandError(failure(name + ": cannot set the device-mapper UUID " + uuid));
   }
 
   void reload(const std::string& name, const Target& table) override {

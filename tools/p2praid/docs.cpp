@@ -60,9 +60,8 @@ void option_items(const std::vector<OptionDoc>& options, std::ostream& out) {
 }
 
 std::string synopsis_item(const OptionDoc& o) {
-  if (o.names.empty()) return italic(o.metavar);
-  std::string item = bold(o.names.back());
-  if (!o.metavar.empty()) item += " " + italic(o.metavar);
+  std::string item = o.names.empty() ? italic(o.metavar) : bold(o.names.back());
+  if (!o.names.empty() && !o.metavar.empty()) item += " " + italic(o.metavar);
   return o.required ? item : "[" + item + "]";
 }
 

@@ -2,11 +2,14 @@
 # p2praid-tool create / stop / assemble on the rig, in two boots with the
 # same disks (tests/vm/tool-arrays-host.sh runs both):
 #   tool-arrays.sh first DIR   create raid1 and raid5, fio verify, stop,
-#                              assemble --scan, fio --verify_only, stop
-#   tool-arrays.sh second DIR  assemble --scan finds both again, data
-#                              verifies; with a raid1 member's superblock
-#                              gone, assemble refuses naming it, and
-#                              --degraded starts it; the data still verifies
+#                              assemble --scan, fio --verify_only, stop;
+#                              the device-mapper UUID after create is the
+#                              one after assemble, P2PRAID-<array UUID>
+#   tool-arrays.sh second DIR  assemble --scan finds both again with the
+#                              same UUIDs, data verifies; with a raid1
+#                              member's superblock gone, assemble refuses
+#                              naming it, and --degraded starts it; the
+#                              data still verifies
 . "$(dirname "$0")/../lib.sh"
 tool=$RP_BUILD/tools/p2praid-tool
 phase=${1:?first or second}
@@ -28,6 +31,12 @@ fio_pass() {
 # state NAME: the array's state in assemble's JSON report.
 state() { jq -r --arg n "$1" '.arrays[] | select(.name == $n) | .state' /tmp/assemble.json; }
 
+# uuid NAME: the array UUID in assemble's JSON report.
+uuid() { jq -r --arg n "$1" '.arrays[] | select(.name == $n) | .uuid' /tmp/assemble.json; }
+
+# dm_uuid NAME: the device-mapper UUID of NAME.
+dm_uuid() { dmsetup info -c -o uuid --noheadings "$1"; }
+
 stop_all() { "$tool" stop r1 >/dev/null; "$tool" stop r5 >/dev/null; }
 
 first() {
@@ -38,6 +47,12 @@ first() {
 	check "the members are partitions of the namespaces" \
 		[ "$(dmsetup deps -o devname r1 | grep -o "$(basename "$SW0")p2")" != "" ]
 	check "/dev/mapper nodes exist without udev" test -b /dev/mapper/r1 -a -b /dev/mapper/r5
+	local r1_uuid r5_uuid
+	r1_uuid=$(dm_uuid r1) r5_uuid=$(dm_uuid r5)
+	echo "$r1_uuid $r5_uuid" >"$2/uuids"
+	check "create gives r1 a P2PRAID- device-mapper UUID ($r1_uuid)" \
+		grep -Eq '^P2PRAID-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$' <<<"$r1_uuid"
+	check "r1 and r5 have different UUIDs" [ "$r1_uuid" != "$r5_uuid" ]
 	"$tool" create r1 --level raid1 "$SW0" "$SW1" </dev/null 2>/tmp/err && rc=0 || rc=$?
 	expect_eq "create refuses without -y and without a terminal (exit 5)" "$rc" 5
 	check "fio writes and verifies r1" fio_pass r1 write
@@ -48,6 +63,11 @@ first() {
 	check "assemble --scan" sh -c "'$tool' -o json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
 	expect_eq "r5 assembled" "$(state r5)" assembled
+	expect_eq "r1's device-mapper UUID after assemble is the one after create" \
+		"$(dm_uuid r1)" "$r1_uuid"
+	expect_eq "r5's device-mapper UUID after assemble is the one after create" \
+		"$(dm_uuid r5)" "$r5_uuid"
+	expect_eq "r1's device-mapper UUID names its array UUID" "$r1_uuid" "P2PRAID-$(uuid r1)"
 	check "r1 data verifies after assemble" fio_pass r1 verify
 	check "r5 data verifies after assemble" fio_pass r5 verify
 	check "stop both before the reboot" stop_all
@@ -59,6 +79,8 @@ second() {
 		sh -c "'$tool' -o json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
 	expect_eq "r5 assembled" "$(state r5)" assembled
+	expect_eq "the device-mapper UUIDs are the ones after create" \
+		"$(dm_uuid r1) $(dm_uuid r5)" "$(cat "$2/uuids")"
 	check "r1 data verifies after the reboot" fio_pass r1 verify
 	check "r5 data verifies after the reboot" fio_pass r5 verify
 	check "stop r1" "$tool" stop r1
