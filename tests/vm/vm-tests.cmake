@@ -40,3 +40,7 @@ set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOU
 add_test(NAME vm.tool-arrays COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/tool-arrays-host.sh)
 set_tests_properties(vm.tool-arrays PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1800
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+
+# The benchmark, short (tests/bench/rig-bench.sh): one job per level with host
+# and P2P buffers on raid-p2p and the mainline dm raid target.
+rp_vm_test(bench-smoke cases/bench-smoke.sh TIMEOUT 600)

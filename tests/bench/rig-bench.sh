@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# The benchmark in the rig (`make bench`): on the four switch drives, for
+# raid0, raid1, raid10, raid5 and raid6, the same fio jobs on raid-p2p, the
+# mainline dm raid target (the same table) and md (mdadm), plus one raw
+# drive and the four raw drives at once; host buffers and P2P buffers in
+# rp-sw0's CMB (a member of every array). Then a raid1 rebuild with
+# p2p_provider auto and none. Writes OUTDIR/results.json (default
+# docs/benchmarks); tests/bench/report makes the table and charts.
+#
+# RP_BENCH_QUICK=1: one repeat of short jobs on raid1 and raid5 only.
+# RP_BENCH_REPEATS, RP_BENCH_RUNTIME, RP_BENCH_RAMP, RP_BENCH_LEVELS,
+# RP_BENCH_TARGETS (raid-p2p dm-raid md), RP_BENCH_WORKLOADS (comma list),
+# RP_BENCH_RAW=0 (no raw drives), RP_BENCH_REBUILD=0 (no rebuild) override.
+# Every array spans all four drives; each target has its own partitions:
+#   p1 raid-p2p metadata  p2 raid-p2p data   p3 dm raid metadata
+#   p4 dm raid data       p5 md member       p6 raw / rebuild
+. "$(dirname "$0")/../vm/lib.sh"
+
+OUT=${1:-$RP_TOP/docs/benchmarks}
+BENCH=$RP_TOP/tests/bench/p2p-bench
+if [ "${RP_BENCH_QUICK:-}" = 1 ]; then
+	: "${RP_BENCH_REPEATS:=1}" "${RP_BENCH_RUNTIME:=1}" "${RP_BENCH_LEVELS:=raid1 raid5}"
+fi
+REPEATS=${RP_BENCH_REPEATS:-3}
+RUNTIME=${RP_BENCH_RUNTIME:-2}
+RAMP=${RP_BENCH_RAMP:-1}
+LEVELS=${RP_BENCH_LEVELS:-raid0 raid1 raid10 raid5 raid6}
+TARGETS=" ${RP_BENCH_TARGETS:-raid-p2p dm-raid md} "
+WORKLOADS=${RP_BENCH_WORKLOADS:-seq-read,seq-write,rand-read,rand-write}
+DATA_MIB=48
+WORK=/tmp/bench
+mkdir -p "$WORK" "$OUT"
+SAMPLES=$WORK/samples.jsonl REBUILD=$WORK/rebuild.jsonl COUNTERS=$WORK/counters.jsonl
+for f in "$SAMPLES" "$REBUILD" "$COUNTERS"; do : >"$f"; done
+T0=$SECONDS
+
+for m in dm-raid-p2p dm-raid md-mod raid0 raid1 raid10 raid456; do
+	modprobe "$m" || die "cannot load $m"
+done
+
+declare -A DEV
+for d in sw0 sw1 sw2 sw3; do
+	DEV[$d]=$(rig_dev "rp-$d")
+	printf 'label: gpt\nsize=4MiB\nsize=%dMiB\nsize=4MiB\nsize=%dMiB\nsize=%dMiB\nsize=%dMiB\n' \
+		$DATA_MIB $DATA_MIB $((DATA_MIB + 4)) $DATA_MIB | sfdisk -q "${DEV[$d]}" >/dev/null ||
+		die "sfdisk ${DEV[$d]} failed"
+	for _ in $(seq 50); do [ -b "${DEV[$d]}p6" ] && break; sleep 0.1; done
+	[ -b "${DEV[$d]}p6" ] || die "no ${DEV[$d]}p6"
+done
+PROV=$(rig_bdf rp-sw0)
+SECT=$(blockdev --getsz "${DEV[sw0]}p2")
+PER=$((SECT / 128 * 128)) # whole 64 KiB chunks per member
+
+# field NAME N: field N of the INFO status of a raid or raid-p2p device.
+field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
+wait_sync() {
+	local i r
+	for ((i = 0; i < 1200; i++)); do
+		r=$(field "$1" 4)
+		[ "$(field "$1" 5)" = idle ] && [ "${r%/*}" = "${r#*/}" ] && return 0
+		sleep 0.5
+	done
+	die "$1 not in sync: $(dmsetup status "$1")"
+}
+
+# raid_table TARGET LEVEL META DATA: both targets take the same table.
+raid_table() {
+	local target=$1 level=$2 meta=$3 data=$4 type params="2 64 nosync" n=4 len d devs=""
+	case $level in
+	raid0) type=raid0 params="1 64" len=$((PER * 4)) ;;
+	raid1) type=raid1 len=$PER ;;
+	raid10) type=raid10 len=$((PER * 2)) ;;
+	raid5) type=raid5_ls len=$((PER * 3)) ;;
+	raid6) type=raid6_zr params="1 64" len=$((PER * 2)) ;; # dm raid refuses nosync
+	esac
+	for d in sw0 sw1 sw2 sw3; do devs+=" ${DEV[$d]}p$meta ${DEV[$d]}p$data"; done
+	echo "0 $len $target $type $params $n$devs"
+}
+
+md_create() { # LEVEL
+	local extra=(--chunk=64 --bitmap=internal)
+	case $1 in
+	raid0) extra=(--chunk=64) ;;
+	raid1) extra=(--bitmap=internal) ;; # mirrors have no chunk size
+	esac
+	mdadm --create "/dev/md/bench-$1" --run --level="${1#raid}" --raid-devices=4 \
+		--assume-clean --metadata=1.2 "${extra[@]}" \
+		"${DEV[sw0]}p5" "${DEV[sw1]}p5" "${DEV[sw2]}p5" "${DEV[sw3]}p5" >"$WORK/mdadm.log" 2>&1 ||
+		die "mdadm --create $1 failed: $(cat "$WORK/mdadm.log")"
+	on_exit "mdadm --stop /dev/md/bench-$1"
+}
+
+STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy sync_cmb sync_host)
+# counters NAME LEVEL: the raid-p2p P2P counters as one JSON line.
+counters() {
+	local s i=0 args=()
+	for s in $(dmsetup status "$1" | awk '{ for (i = 15; i <= 22; i++) print $i }'); do
+		args+=(--argjson "${STATS[i]}" "$s")
+		i=$((i + 1))
+	done
+	jq -nc --arg level "$2" "${args[@]}" '$ARGS.named'
+}
+
+run_bench() { # SPEC...
+	"$BENCH" run -s "$SAMPLES" -n "$REPEATS" -t "$RUNTIME" -r "$RAMP" -p "$PROV" -w "$WORKLOADS" "$@"
+}
+
+log "partitions of ${DATA_MIB} MiB, repeats $REPEATS, ${RAMP}+${RUNTIME} s per job, P2P buffers in the CMB of rp-sw0 ($PROV)"
+all4=${DEV[sw0]}p6:${DEV[sw1]}p6:${DEV[sw2]}p6:${DEV[sw3]}p6
+[ "${RP_BENCH_RAW:-1}" = 0 ] || run_bench "raw:single:${DEV[sw0]}p6" "raw:all4:$all4"
+
+for level in $LEVELS; do
+	log "--- $level (after $((SECONDS - T0)) s)"
+	# Fresh metadata: the last level's superblocks would make a table with
+	# another type a refused takeover.
+	for d in sw0 sw1 sw2 sw3; do
+		for p in 1 3; do
+			dd if=/dev/zero of="${DEV[$d]}p$p" bs=1M count=4 oflag=direct status=none
+		done
+	done
+	specs=()
+	if [[ $TARGETS == *" raid-p2p "* ]]; then
+		dm_create "bp-$level" "$(raid_table raid-p2p "$level" 1 2)" || die "raid-p2p $level refused"
+		[ "$level" = raid0 ] || wait_sync "bp-$level"
+		dmsetup message "bp-$level" 0 p2p_reset_counters
+		specs+=("raid-p2p:$level:/dev/mapper/bp-$level")
+	fi
+	if [[ $TARGETS == *" dm-raid "* ]]; then
+		dm_create "bd-$level" "$(raid_table raid "$level" 3 4)" || die "dm raid $level refused"
+		[ "$level" = raid0 ] || wait_sync "bd-$level"
+		specs+=("dm-raid:$level:/dev/mapper/bd-$level")
+	fi
+	if [[ $TARGETS == *" md "* ]]; then
+		md_create "$level"
+		specs+=("md:$level:/dev/md/bench-$level")
+	fi
+	run_bench "${specs[@]}"
+	if [[ $TARGETS == *" raid-p2p "* ]]; then
+		counters "bp-$level" "$level" >>"$COUNTERS"
+		log "raid-p2p $level counters: $(tail -n 1 "$COUNTERS")"
+		dmsetup remove "bp-$level"
+	fi
+	[[ $TARGETS != *" dm-raid "* ]] || dmsetup remove "bd-$level"
+	if [[ $TARGETS == *" md "* ]]; then
+		mdadm --stop "/dev/md/bench-$level" >/dev/null 2>&1
+		mdadm --zero-superblock "${DEV[sw0]}p5" "${DEV[sw1]}p5" "${DEV[sw2]}p5" "${DEV[sw3]}p5"
+	fi
+done
+
+# --- raid1 rebuild of one member: p2p_provider auto against none ----------
+# An in-sync mirror of sw0 and sw1 (raw partitions), loaded again with
+# sw2 or sw3 in slot 1 and "rebuild 1"; md's own log times the recovery.
+rebuild() { # PROVIDER NEW REP
+	local name=rb-$1 t0 ts json before md
+	dm_create "$name" "0 $PER raid-p2p raid1 2 64 nosync 2 - ${DEV[sw0]}p6 - ${DEV[sw1]}p6"
+	dmsetup remove "$name"
+	before=$(dmesg | wc -l)
+	t0=$EPOCHREALTIME
+	dm_create "$name" "0 $PER raid-p2p raid1 5 64 rebuild 1 p2p_provider $1 2 - ${DEV[sw0]}p6 - ${DEV[$2]}p6"
+	wait_sync "$name"
+	ts=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+	# md logs "recover of RAID array mdX" and "mdX: recover done.": the
+	# time between them is the rebuild's (polling the status adds seconds).
+	md=$(dmesg | tail -n +$((before + 1)) | awk -F'[][]' '
+		/recovery? of RAID array/ { s = $2 } /recovery? done/ { e = $2 }
+		END { if (s != "" && e != "") printf "%.3f", e - s }')
+	[ -n "$md" ] || log "no md recovery messages: timed by polling"
+	json=$(jq -nc --arg prov "$1" --arg used "$(field "$name" 11)" --argjson rep "$3" \
+		--argjson bytes $((PER * 512)) --argjson wall "$ts" --arg md "$md" \
+		--argjson cmb "$(field "$name" 18)" --argjson host "$(field "$name" 19)" '
+		($md | if . == "" then null else tonumber end) as $md
+		| ($md // $wall) as $s
+		| {level: "raid1", p2p_provider: $prov, provider_used: $used, rep: $rep,
+		   bytes: $bytes, seconds: $s, seconds_wall: $wall, mib_s: ($bytes / 1048576 / $s),
+		   sync_cmb: $cmb, sync_host: $host}')
+	echo "$json" >>"$REBUILD"
+	log "rebuild: $json"
+	dmsetup remove "$name"
+}
+for ((rep = 1; rep <= REPEATS; rep++)); do
+	[ "${RP_BENCH_REBUILD:-1}" = 0 ] && break
+	rebuild auto sw2 "$rep"
+	rebuild none sw3 "$rep"
+done
+
+jq -s . "$REBUILD" >"$WORK/rebuild.json"
+jq -s . "$COUNTERS" >"$WORK/counters.json"
+"$BENCH" merge -o "$OUT/results.json" -R "$WORK/rebuild.json" -x "p2p_counters=$WORK/counters.json" \
+	-T "rig switch4: 4 NVMe drives with 64 MiB CMBs behind one PCIe switch, QEMU ${RP_BENCH_EMULATION:-TCG}" \
+	"$SAMPLES"
+jq --argjson r "$REPEATS" --argjson t "$RUNTIME" --argjson ramp "$RAMP" --argjson mib $DATA_MIB \
+	'.settings = {repeats: $r, runtime_s: $t, ramp_s: $ramp, member_mib: $mib,
+	 p2p_buffer: "CMB of rp-sw0 (a member of every array)"}' "$OUT/results.json" >"$WORK/r.json"
+cp "$WORK/r.json" "$OUT/results.json"
+log "wrote $OUT/results.json after $((SECONDS - T0)) s"
+"$BENCH" check "$OUT/results.json" || die "unexpected results (above)"
