@@ -8,8 +8,9 @@
 # copy writes through the stripe cache. The same fio job fails with
 # EREMOTEIO on the mainline dm raid target. Then the cases that must
 # bounce: a provider the members cannot reach, a member on another root
-# port, a member whose queue takes no P2P pages (dm-linear under it); and
-# the advertising across suspend/resume and a table reload.
+# port, a member whose queue takes no P2P pages (dm-linear under it); the
+# advertising across suspend/resume and a table reload; and no merging of
+# bios that carry a member's own CMB.
 . "$(dirname "$0")/../lib.sh"
 
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
@@ -205,4 +206,25 @@ dmsetup message p2p-adv 0 p2p_reset_counters
 expect_eq "p2p_reset_counters zeroes the counters" "$(stat p2p-adv user_write)/$(stat p2p-adv user_read)" 0/0
 check "debugfs lists the array" grep -q "user_read=" /sys/kernel/debug/dm-raid-p2p/p2p_stats
 dmsetup remove p2p-adv
+
+# --- a member's own CMB is never merged into a multi-segment command -----
+# Sequential 128 KiB writes on raid0 with 32 KiB chunks, submitted under a
+# plug (iodepth_batch_submit), give each member two adjacent chunk bios
+# from two pieces of the buffer. Merged, they are one 64 KiB command of two
+# segments; nvme-pci sends that as an SGL whose segment list is in host
+# memory, and a controller whose CMB holds the data may refuse it (QEMU's
+# does: Invalid Use of Controller Memory Buffer). raid-p2p must not merge
+# such bios; host-memory bios still merge.
+merges() { awk '{ print $6 }' "/sys/class/block/$(basename "${P[$1]}")/stat"; }
+SEQ=(--rw=write --bs=128k --iodepth=8 --iodepth_batch_submit=8)
+dm_create p2p-own "$(table raid0 2 "1 64" sw0 sw1)"
+m0=$(merges sw0)
+check "own CMB, plugged sequential writes: fio verify" p2pfio /dev/mapper/p2p-own sw0 "${SEQ[@]}"
+expect_eq "own CMB: no write merges on the member whose CMB it is" $(($(merges sw0) - m0)) 0
+m0=$(merges sw0)
+check "host memory, the same job: fio verify" fio --name=host --filename=/dev/mapper/p2p-own \
+	--ioengine=libaio --direct=1 --size=${SIZE_MIB}M --verify=crc32c --verify_fatal=1 \
+	--eta=never "${SEQ[@]}" --output="$LOG"
+check "host memory: writes still merge ($(($(merges sw0) - m0)))" test $(($(merges sw0) - m0)) -gt 0
+dmsetup remove p2p-own
 finish
