@@ -456,7 +456,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 1, 0},
+	.version = {1, 1, 1},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,
