@@ -14,7 +14,7 @@ TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig kernel rootfs modules rig-modules tool check \
-	check-unit check-asan check-vm demo bench install clean
+	check-unit check-asan check-vm demo bench profile install clean
 
 all: tool modules
 
@@ -22,6 +22,7 @@ help:
 	@echo 'make demo                 set up everything, boot the rig, run the demo'
 	@echo 'make check                all tests: unit, then in the rig'
 	@echo 'make bench                fio benchmark in the rig: docs/benchmarks/'
+	@echo 'make profile              perf profile of raid-p2p and dm raid in the rig'
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
@@ -86,6 +87,20 @@ BENCH_VM_ARGS ?=
 bench: rig rig-modules tool
 	tests/vm/vm-run --timeout 2700 $(BENCH_VM_ARGS) -- tests/bench/rig-bench.sh
 	tests/bench/report docs/benchmarks/results.json
+
+# Where the CPU goes: raid-p2p and dm raid with host buffers under perf, in
+# one boot under icount without kmemleak (docs/benchmarks/README.md).
+PROFILE_DIR ?= $(BUILD)/profile
+PROFILE_LEVELS ?= raid1
+PROFILE_WORKLOADS ?= seq-write
+profile: rig rig-modules tool
+	rm -rf $(PROFILE_DIR) && mkdir -p $(PROFILE_DIR)
+	RP_BENCH_PERF=$(abspath $(PROFILE_DIR))/perf RP_BENCH_LEVELS="$(PROFILE_LEVELS)" \
+	RP_BENCH_WORKLOADS=$(PROFILE_WORKLOADS) RP_BENCH_TARGETS="raid-p2p dm-raid" \
+	RP_BENCH_BUFFERS=host RP_BENCH_RAW=0 RP_BENCH_REBUILD=0 \
+	RP_BENCH_EMULATION="TCG -icount shift=3, kmemleak off" \
+	tests/vm/vm-run --no-kmemleak --icount 3 --share $(PROFILE_DIR) --timeout 1800 -- \
+		tests/bench/rig-bench.sh $(abspath $(PROFILE_DIR))
 
 install:
 	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" INSTALL_MOD_DIR=extra modules_install

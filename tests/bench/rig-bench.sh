@@ -10,7 +10,11 @@
 # RP_BENCH_QUICK=1: one repeat of short jobs on raid1 and raid5 only.
 # RP_BENCH_REPEATS, RP_BENCH_RUNTIME, RP_BENCH_RAMP, RP_BENCH_LEVELS,
 # RP_BENCH_TARGETS (raid-p2p dm-raid md), RP_BENCH_WORKLOADS (comma list),
-# RP_BENCH_RAW=0 (no raw drives), RP_BENCH_REBUILD=0 (no rebuild) override.
+# RP_BENCH_RAW=0 (no raw drives), RP_BENCH_REBUILD=0 (no rebuild),
+# RP_BENCH_BUFFERS (host,p2p) override. RP_BENCH_PERF=DIR records each fio
+# run with perf into DIR (`make profile`) and writes, per run, NAME.dso.txt
+# (share of samples per kernel module and program) and NAME.sym.txt (per
+# symbol); the log shows each run's md and dm module shares.
 # Every array spans all four drives; each target has its own partitions:
 #   p1 raid-p2p metadata  p2 raid-p2p data   p3 dm raid metadata
 #   p4 dm raid data       p5 md member       p6 raw / rebuild
@@ -101,8 +105,29 @@ counters() {
 	jq -nc --arg level "$2" "${args[@]}" '$ARGS.named'
 }
 
+PERF_ARGS=()
+[ -z "${RP_BENCH_PERF:-}" ] || PERF_ARGS=(-P "$RP_BENCH_PERF")
 run_bench() { # SPEC...
-	"$BENCH" run -s "$SAMPLES" -n "$REPEATS" -t "$RUNTIME" -r "$RAMP" -p "$PROV" -w "$WORKLOADS" "$@"
+	"$BENCH" run -s "$SAMPLES" -n "$REPEATS" -t "$RUNTIME" -r "$RAMP" -p "$PROV" -w "$WORKLOADS" \
+		-b "${RP_BENCH_BUFFERS:-host,p2p}" "${PERF_ARGS[@]}" "$@"
+}
+
+# perf_reports DIR: per perf.data in DIR, the shares by module and by
+# symbol, read here, where the kernel symbols match the samples (from a
+# copy of /proc/kallsyms, so that perf names the modules).
+perf_reports() {
+	local f base
+	cp /proc/kallsyms "$1/kallsyms"
+	for f in "$1"/*.data; do
+		[ -e "$f" ] || continue
+		base=${f%.data}
+		perf report -i "$f" --kallsyms="$1/kallsyms" --no-children --sort dso --stdio -g none 2>/dev/null |
+			grep -v -e '^#' -e '^$' >"$base.dso.txt"
+		perf report -i "$f" --kallsyms="$1/kallsyms" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+			grep -v -e '^#' -e '^$' >"$base.sym.txt"
+		log "profile $(basename "$base"): $(grep -E '\[(md_|raid|dm_|linear)' "$base.dso.txt" |
+			awk '{ printf "%s %s  ", $2, $1 }')"
+	done
 }
 
 log "partitions of ${DATA_MIB} MiB, repeats $REPEATS, ${RAMP}+${RUNTIME} s per job, P2P buffers in the CMB of rp-sw0 ($PROV)"
@@ -193,4 +218,5 @@ jq --argjson r "$REPEATS" --argjson t "$RUNTIME" --argjson ramp "$RAMP" --argjso
 	 p2p_buffer: "CMB of rp-sw0 (a member of every array)"}' "$OUT/results.json" >"$WORK/r.json"
 cp "$WORK/r.json" "$OUT/results.json"
 log "wrote $OUT/results.json after $((SECONDS - T0)) s"
+[ -z "${RP_BENCH_PERF:-}" ] || perf_reports "$RP_BENCH_PERF"
 "$BENCH" check "$OUT/results.json" || die "unexpected results (above)"
