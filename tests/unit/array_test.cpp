@@ -165,15 +165,20 @@ TEST(Create, PartitionsZeroesAndActivates) {
       << d.targets[0].params;
 }
 
+// create r1: a 16 MiB raid1 of nvme0n1 and nvme1n1, without a prompt.
+Result create_r1(FakeDmClient::State& dm, FakeDevices::State& devs) {
+  return run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
+      &dm, &devs);
+}
+
 // Started without a UUID; once the target has written the superblocks, the
 // device gets the UUID that assemble gives the same array.
 TEST(Create, TakesTheArrayUuidFromTheSuperblocks) {
   auto devs = four_disks();
   FakeDmClient::State dm;
   target_writes_superblocks(dm, devs);
-  auto r = run_cli(
-      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
-      &dm, &devs);
+  auto r = create_r1(dm, devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(dm.calls,
             (std::vector<std::string>{"create r1 ", "set_uuid r1 " + std::string(kCreatedUuid)}));
@@ -196,9 +201,7 @@ TEST(Create, FailureToSetTheUuidStopsTheArray) {
   FakeDmClient::State dm;
   target_writes_superblocks(dm, devs);
   dm.fail_set_uuid = true;
-  auto r = run_cli(
-      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
-      &dm, &devs);
+  auto r = create_r1(dm, devs);
   EXPECT_EQ(r.status, 5);
   EXPECT_NE(r.err.find("r1: cannot set the UUID (fake); r1 was stopped again (the members are "
                        "partitioned; run create again)"),
@@ -212,9 +215,7 @@ TEST(Create, FailureToSetTheUuidStopsTheArray) {
   target_writes_superblocks(dm, devs);
   dm.fail_set_uuid = true;
   dm.fail_remove = true;
-  r = run_cli(
-      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
-      &dm, &devs);
+  r = create_r1(dm, devs);
   EXPECT_EQ(r.status, 5);
   EXPECT_NE(r.err.find("cannot set the UUID (fake); stopping r1 failed too: r1: cannot remove"),
             std::string::npos)
@@ -224,9 +225,7 @@ TEST(Create, FailureToSetTheUuidStopsTheArray) {
 TEST(Create, NoSuperblockAfterTheStartStopsTheArray) {
   auto devs = four_disks();
   FakeDmClient::State dm;  // the target writes nothing
-  const auto r = run_cli(
-      on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size", "16M", "-y"}),
-      &dm, &devs);
+  const auto r = create_r1(dm, devs);
   EXPECT_EQ(r.status, 5);
   EXPECT_NE(r.err.find("r1: no member has a readable superblock after the start "
                        "(/dev/nvme1n1p1: no raid-p2p superblock); r1 was stopped again"),
