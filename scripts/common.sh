@@ -3,10 +3,15 @@
 
 RP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RP_CACHE=${RP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dm-raid-p2p}
-# Debian suite and package that provide the guest kernel source.
-RP_KSUITE=${RP_KSUITE:-trixie}
-RP_KPKG=${RP_KPKG:-linux-source-6.12}
+# The guest kernel: its series (RP_KERNEL), the Debian package of its
+# source, and the exact version pinned for it in tests/vm/kernel.pin.
+RP_KERNEL=${RP_KERNEL:-6.12}
+RP_KPKG=linux-source-$RP_KERNEL
 RP_MIRROR=${RP_MIRROR:-http://deb.debian.org/debian}
+RP_SECURITY_MIRROR=${RP_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# The suites that keep the versions we pin (older ones stay in -security and
+# the backports suites after the main suite moved on).
+RP_KSUITES=${RP_KSUITES:-trixie trixie-security trixie-backports bookworm-backports}
 
 rp_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 rp_die() { rp_log "error: $*"; exit 1; }
@@ -19,9 +24,84 @@ rp_hash() {
 	done | sha256sum | cut -c1-12
 }
 
-# The kernel build tree the rig uses; prints its path. Fails if not built.
+# Cache key of the rig's guest kernel: the pinned version of the series
+# and the hash of the config fragment.
+rp_kernel_key() {
+	local ver
+	ver=$(rp_kernel_pin) || return 1
+	echo "$ver-$(rp_hash "$RP_TOP/tests/vm/kernel.config")"
+}
+
+# The kernel build tree the rig uses (the pinned version of $RP_KERNEL);
+# prints its path. Fails if it is not built.
 rp_kernel_dir() {
-	local link="$RP_CACHE/kernel/current"
-	[ -e "$link/.rp-built" ] || return 1
-	readlink -f "$link"
+	local d
+	d="$RP_CACHE/kernel/$(rp_kernel_key)" || return 1
+	[ -e "$d/.rp-built" ] || return 1
+	echo "$d"
+}
+
+# The pinned Debian version of linux-source-SERIES (default: $RP_KERNEL).
+# RP_KVERSION overrides it, for trying a new pin before committing it.
+rp_kernel_pin() {
+	local series=${1:-$RP_KERNEL} v
+	if [ -n "${RP_KVERSION:-}" ]; then
+		echo "$RP_KVERSION"
+		return 0
+	fi
+	v=$(awk -v s="$series" '$1 == s { print $2 }' "$RP_TOP/tests/vm/kernel.pin")
+	[ -n "$v" ] || rp_die "no pinned version for kernel series $series in tests/vm/kernel.pin" \
+		"(have: $(awk '!/^#/ && NF { printf "%s ", $1 }' "$RP_TOP/tests/vm/kernel.pin"))"
+	echo "$v"
+}
+
+# apt-get options for the private apt directory DIR (created), whose sources
+# are $RP_KSUITES: the machine's own apt configuration is left alone.
+rp_apt_opts() { # DIR -> sets the array rp_apt
+	local dir=$1 s
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	for s in $RP_KSUITES; do
+		case "$s" in
+		*-security) printf 'deb %s %s main\n' "$RP_SECURITY_MIRROR" "$s" ;;
+		*) printf 'deb %s %s main\n' "$RP_MIRROR" "$s" ;;
+		esac
+	done >"$dir/sources.list.new"
+	if ! cmp -s "$dir/sources.list.new" "$dir/sources.list"; then
+		mv "$dir/sources.list.new" "$dir/sources.list"
+		rm -f "$dir"/lists/*Packages* # other suites: refresh now
+	else
+		rm -f "$dir/sources.list.new"
+	fi
+	rp_apt=(-o "Dir::Etc::sourcelist=$dir/sources.list"
+		-o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$dir/lists"
+		-o "Dir::State::status=/dev/null"
+		-o "Dir::Cache::archives=$dir/archives" -o "APT::Get::List-Cleanup=0"
+		-o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+}
+
+# Refresh the private index if it is older than MAXAGE days (default 1).
+rp_apt_update() { # DIR [MAXAGE]
+	local dir=$1 age=${2:-1}
+	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mtime -"$age" 2>/dev/null)" ]; then
+		apt-get "${rp_apt[@]}" -qq update >&2 || rp_log "warning: cannot refresh the index of $RP_KSUITES"
+	fi
+}
+
+# Download linux-source-SERIES at exactly VERSION into $RP_CACHE/downloads
+# (kept: a second call costs nothing and needs no network); print its path.
+rp_fetch_kernel_source() { # SERIES VERSION
+	local series=$1 ver=$2 dl="$RP_CACHE/downloads" pkg="linux-source-$1" f
+	f="$dl/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/')_all.deb"
+	if [ ! -s "$f" ]; then
+		mkdir -p "$dl"
+		rp_apt_opts "$dl/apt"
+		rp_apt_update "$dl/apt"
+		(cd "$dl" && apt-get "${rp_apt[@]}" -qq download "$pkg=$ver" >&2) || {
+			rp_apt_update "$dl/apt" 0
+			(cd "$dl" && apt-get "${rp_apt[@]}" -qq download "$pkg=$ver" >&2)
+		} || rp_die "cannot download $pkg $ver from $RP_KSUITES" \
+			"(apt-cache madison $pkg in those suites lists what exists)"
+	fi
+	[ -s "$f" ] || rp_die "downloaded $pkg $ver, but $f is not there"
+	echo "$f"
 }
