@@ -102,7 +102,7 @@ static sector_t rs_progress(struct raid_set *rs, unsigned long recovery,
 		in_sync = true;
 	} else {
 		done = state == RS_ST_IDLE && !test_bit(MD_RECOVERY_INTR, &recovery) ?
-		       mddev->recovery_cp : mddev->curr_resync_completed;
+		       mddev_resync_offset(mddev) : mddev->curr_resync_completed;
 		if (state == RS_ST_IDLE && done >= max)
 			in_sync = test_bit(MD_RECOVERY_RECOVER, &recovery);
 		else if (state == RS_ST_RESYNC || state == RS_ST_RESHAPE)

@@ -256,15 +256,15 @@ static int rs_use_superblocks(struct raid_set *rs, struct rs_sb_scan *scan)
 	memcpy(mddev->uuid, fsb->uuid, sizeof(mddev->uuid));
 	mddev->events = le64_to_cpu(fsb->events);
 	mddev->ctime = le64_to_cpu(fsb->ctime);
-	mddev->recovery_cp = rs_given(rs, RS_KW_NOSYNC) ?
+	mddev_resync_offset(mddev) = rs_given(rs, RS_KW_NOSYNC) ?
 			     MaxSector : le64_to_cpu(fsb->resync_offset);
 
 	if (rs_given(rs, RS_KW_REBUILD)) {
 		/* Rebuilding from an array that is not in sync copies junk. */
-		if (mddev->recovery_cp != MaxSector)
+		if (mddev_resync_offset(mddev) != MaxSector)
 			return rp_fail(rs->ti, -EINVAL,
 				       "Cannot rebuild: the array is not in sync (resync at sector %llu)",
-				       (unsigned long long)mddev->recovery_cp);
+				       (unsigned long long)mddev_resync_offset(mddev));
 		/* New superblocks for the rebuilt members, at once. */
 		set_bit(RS_UPDATE_SBS, &rs->flags);
 	}
@@ -298,7 +298,7 @@ static int rs_setup_new(struct raid_set *rs)
 	generate_random_uuid(mddev->uuid);
 	mddev->ctime = ktime_get_real_seconds();
 	mddev->events = 0;	/* the first superblock write makes it 1 */
-	mddev->recovery_cp = !rs_is(rs, RS_REDUNDANT) ||
+	mddev_resync_offset(mddev) = !rs_is(rs, RS_REDUNDANT) ||
 			     rs_given(rs, RS_KW_NOSYNC) ? MaxSector : 0;
 	/* Tells md-bitmap to write a new bitmap rather than read one. */
 	set_bit(MD_ARRAY_FIRST_USE, &mddev->flags);
@@ -351,7 +351,7 @@ int rs_load_superblocks(struct raid_set *rs)
 		 */
 		mddev->persistent = 0;
 		mddev->external = 0;
-		mddev->recovery_cp = !rs_is(rs, RS_REDUNDANT) ||
+		mddev_resync_offset(mddev) = !rs_is(rs, RS_REDUNDANT) ||
 				     rs_given(rs, RS_KW_NOSYNC) ||
 				     rs_given(rs, RS_KW_REBUILD) ? MaxSector : 0;
 		return 0;
@@ -427,7 +427,7 @@ int rs_refresh_superblocks(struct raid_set *rs)
 		dirty |= le32_to_cpu(sb->flags) & RP_SB_F_DIRTY;
 	}
 	if (!dirty || !rs_is(rs, RS_REDUNDANT) || rs_given(rs, RS_KW_NOSYNC) ||
-	    mddev->recovery_cp != MaxSector)
+	    mddev_resync_offset(mddev) != MaxSector)
 		return 0;
 	if (rs_is(rs, RS_RAID45 | RS_RAID6) && rs_degraded(rs)) {
 		DMERR("%s: cannot start a dirty degraded %s array (nosync: accept bad parity)",
@@ -436,7 +436,7 @@ int rs_refresh_superblocks(struct raid_set *rs)
 	}
 	DMINFO("%s: not stopped cleanly, resyncing the dirty regions",
 	       dm_table_device_name(rs->ti->table));
-	mddev->recovery_cp = 0;
+	mddev_resync_offset(mddev) = 0;
 	return 0;
 }
 
@@ -470,7 +470,7 @@ void rs_super_sync(struct mddev *mddev, struct md_rdev *rdev)
 	sb->data_offset = cpu_to_le64(rdev->data_offset);
 	sb->data_sectors = cpu_to_le64(mddev->dev_sectors);
 	sb->array_sectors = cpu_to_le64(mddev->array_sectors);
-	sb->resync_offset = cpu_to_le64(mddev->recovery_cp);
+	sb->resync_offset = cpu_to_le64(mddev_resync_offset(mddev));
 	if (!mddev->in_sync)
 		sb->flags |= cpu_to_le32(RP_SB_F_DIRTY);
 	sb->recovery_offset = cpu_to_le64(test_bit(In_sync, &rdev->flags) ?

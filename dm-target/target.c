@@ -91,7 +91,7 @@ static struct raid_set *rs_alloc(struct dm_target *ti,
 	rs->p.raid10_copies = 2;
 	rs->p.raid10_format = RS_R10_NEAR;
 	rs->p.alias_r10_format = raid10_format;
-	rs->md.recovery_cp = MaxSector;
+	mddev_resync_offset(&rs->md) = MaxSector;
 	INIT_WORK(&rs->md.event_work, rs_table_event);
 	for (i = 0; i < raid_disks; i++) {
 		/* md_rdev_clear() copes with rdevs this loop did not reach. */
