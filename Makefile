@@ -14,19 +14,23 @@ TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig kernel rootfs modules rig-modules tool check \
-	check-unit check-asan check-vm demo bench profile install clean
+	check-unit check-asan check-vm check-kernels check-all demo bench profile \
+	install clean
 
 all: tool modules
 
 help:
 	@echo 'make demo                 set up everything, boot the rig, run the demo'
 	@echo 'make check                all tests: unit, then in the rig'
+	@echo 'make check-all            check, plus the longer suites and the kernel matrix'
+	@echo 'make check-kernels        build against every 6.12.y and 7.x Debian offers'
 	@echo 'make bench                fio benchmark in the rig: docs/benchmarks/'
 	@echo 'make profile              perf profile of raid-p2p and dm raid in the rig'
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
 	@echo 'make rig                  install packages, build the guest kernel and root fs'
+	@echo '                          (RP_KERNEL=7.3: the other kernel series; tests/vm/kernel.pin)'
 	@echo 'make clean                remove build products (not the rig cache)'
 
 deps:
@@ -77,6 +81,14 @@ check-vm: rig rig-modules tool
 	cd $(BUILD) && ctest --output-on-failure -L 'rig|vm'
 
 check: check-unit check-vm
+
+# md-core and dm-target against every linux-source-6.12 and -7.x version of
+# the Debian suites the rig uses (tests/kernels/check-kernels): a table of
+# extract / build / W=1 warnings / check-symbols per version.
+check-kernels: deps
+	tests/kernels/check-kernels
+
+check-all: check check-kernels
 
 demo: rig rig-modules tool
 	tests/vm/vm-run -- tests/vm/demo.sh
