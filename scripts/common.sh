@@ -24,12 +24,21 @@ rp_hash() {
 	done | sha256sum | cut -c1-12
 }
 
+# The config fragments of the rig's guest kernel: tests/vm/kernel.config,
+# then tests/vm/kernel-<series>.config where a series needs more.
+rp_kernel_fragments() {
+	echo "$RP_TOP/tests/vm/kernel.config"
+	[ ! -f "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config" ] ||
+		echo "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config"
+}
+
 # Cache key of the rig's guest kernel: the pinned version of the series
-# and the hash of the config fragment.
+# and the hash of the config fragments.
 rp_kernel_key() {
 	local ver
 	ver=$(rp_kernel_pin) || return 1
-	echo "$ver-$(rp_hash "$RP_TOP/tests/vm/kernel.config")"
+	# shellcheck disable=SC2046 # one path per line, no spaces
+	echo "$ver-$(rp_hash $(rp_kernel_fragments))"
 }
 
 # The kernel build tree the rig uses (the pinned version of $RP_KERNEL);
