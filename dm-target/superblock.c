@@ -45,10 +45,10 @@ static u32 rs_sb_crc(const struct rp_superblock *sb)
 	size_t at = offsetof(struct rp_superblock, crc);
 	u32 crc;
 
-	crc = __crc32c_le(~0U, p, at);
-	crc = __crc32c_le(crc, zero, sizeof(zero));
+	crc = md_p2p_crc32c(~0U, p, at);
+	crc = md_p2p_crc32c(crc, zero, sizeof(zero));
 	at += sizeof(zero);
-	crc = __crc32c_le(crc, p + at, RP_SB_SIZE - at);
+	crc = md_p2p_crc32c(crc, p + at, RP_SB_SIZE - at);
 	return ~crc;
 }
 

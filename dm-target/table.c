@@ -20,8 +20,8 @@
 
 /* 1 GiB: md's stripe code is not tested beyond, and no one needs more. */
 #define RS_MAX_CHUNK		BIT(21)
-/* md stores max_write_behind in KiB, at most COUNTER_MAX. */
-#define RS_MAX_WRITE_BEHIND	(2U * COUNTER_MAX)
+/* md stores max_write_behind in KiB, at most md-bitmap's COUNTER_MAX. */
+#define RS_MAX_WRITE_BEHIND	(2U * MD_P2P_BITMAP_COUNTER_MAX)
 /* raid5_set_cache_size()'s upper bound. */
 #define RS_MAX_STRIPE_CACHE	32768U
 /* md raid10 layout bits, as drivers/md/raid10.c decodes them. */

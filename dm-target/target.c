@@ -212,6 +212,8 @@ static int rs_start(struct raid_set *rs)
 	if (r)
 		goto stop;
 	rs_set_bitmap_tunables(rs);
+	/* md tells user I/O from resync by the mapped device's statistics. */
+	mddev_set_dm_gendisk(mddev, dm_disk(dm_table_get_md(rs->ti->table)));
 	set_bit(RS_SUSPENDED, &rs->flags);
 	mddev_unlock(mddev);
 	return 0;
@@ -305,6 +307,7 @@ static void rp_dtr(struct dm_target *ti)
 	rs_p2p_gone(rs);
 	mddev_lock_nointr(&rs->md);
 	md_stop(&rs->md);
+	mddev_set_dm_gendisk(&rs->md, NULL);
 	mddev_unlock(&rs->md);
 	rs_free(rs);
 }
@@ -397,7 +400,7 @@ static int rs_resize_bitmap(struct raid_set *rs)
 	if (!mddev->bitmap || !rs->p.region_sectors ||
 	    mddev->bitmap_info.chunksize == want)
 		return 0;
-	return mddev->bitmap_ops->resize(mddev, mddev->dev_sectors, want, false);
+	return mddev_bitmap_resize(mddev, mddev->dev_sectors, want);
 }
 
 /*

@@ -24,8 +24,8 @@ rp_hash() {
 	done | sha256sum | cut -c1-12
 }
 
-# The config fragments of the rig's guest kernel: tests/vm/kernel.config,
-# then tests/vm/kernel-<series>.config where a series needs more.
+# The guest kernel's config fragments, in merge order: kernel.config, then
+# kernel-<series>.config if the series has one (what it needs differently).
 rp_kernel_fragments() {
 	echo "$RP_TOP/tests/vm/kernel.config"
 	[ ! -f "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config" ] ||
@@ -33,12 +33,12 @@ rp_kernel_fragments() {
 }
 
 # Cache key of the rig's guest kernel: the pinned version of the series
-# and the hash of the config fragments.
+# and the hash of its config fragments.
 rp_kernel_key() {
-	local ver
+	local ver frags
 	ver=$(rp_kernel_pin) || return 1
-	# shellcheck disable=SC2046 # one path per line, no spaces
-	echo "$ver-$(rp_hash $(rp_kernel_fragments))"
+	mapfile -t frags < <(rp_kernel_fragments)
+	echo "$ver-$(rp_hash "${frags[@]}")"
 }
 
 # The kernel build tree the rig uses (the pinned version of $RP_KERNEL);
