@@ -31,6 +31,7 @@ rp_vm_test(target-failures cases/target-failures.sh TIMEOUT 1200)
 rp_vm_test(target-badtables cases/target-badtables.sh TIMEOUT 900)
 rp_vm_test(p2p-target cases/p2p-target.sh TIMEOUT 1200)
 rp_vm_test(p2p-rebuild cases/p2p-rebuild.sh TIMEOUT 900)
+rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
 
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
 set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
@@ -44,3 +45,11 @@ set_tests_properties(vm.tool-arrays PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1
 # The benchmark, short (tests/bench/rig-bench.sh): one job per level with host
 # and P2P buffers on raid-p2p and the mainline dm raid target.
 rp_vm_test(bench-smoke cases/bench-smoke.sh TIMEOUT 600)
+
+# Arrays across kernel series: created under 6.12, assembled and written
+# under 7.3, assembled again under 6.12 (three boots on the same disks).
+# Needs both guest kernels and the modules for both, so it is labelled
+# "cross" and runs in make check-all, not make check.
+add_test(NAME cross.kernel-roundtrip COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/kernel-roundtrip-host.sh)
+set_tests_properties(cross.kernel-roundtrip PROPERTIES LABELS cross RUN_SERIAL ON TIMEOUT 2400
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
