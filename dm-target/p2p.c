@@ -4,14 +4,14 @@
  *
  * Advertising. A bio-based queue gets user P2P pages only if it has
  * BLK_FEAT_PCI_P2PDMA (bio_iov_iter_get_pages() asks for them only then).
- * dm core (Linux 6.12 and 7.3 alike) computes a table's queue limits from
- * the targets' io_hints and the members' limits with blk_stack_limits(),
- * which drops the flag, and installs them at every table swap. So the flag
- * is set on the mapped device's queue after the swap, from the resume
- * hook, which dm calls after every swap and every resume: one frozen
- * limits update. It is safe for every member: md-p2p bounces P2P pages
- * for members that cannot take them (md-core, md-p2pdma.c).
- * docs/ARCHITECTURE.md has more.
+ * dm core (Linux 6.12, 7.2 and 7.3 alike) computes a table's queue limits
+ * from the targets' io_hints and the members' limits with
+ * blk_stack_limits(), which drops the flag, and installs them at every
+ * table swap. So the flag is set on the mapped device's queue after the
+ * swap, from the resume hook, which dm calls after every swap and every
+ * resume: one frozen limits update. It is safe for every member: md-p2p
+ * bounces P2P pages for members that cannot take them (md-core,
+ * md-p2pdma.c). docs/ARCHITECTURE.md has more.
  *
  * Counters. md-p2p counts per array; they show in INFO status and in
  * debugfs (dm-raid-p2p/p2p_stats, one line per live array), and the
