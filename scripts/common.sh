@@ -6,7 +6,6 @@ RP_CACHE=${RP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dm-raid-p2p}
 # The guest kernel: its series (RP_KERNEL), the Debian package of its
 # source, and the exact version pinned for it in tests/vm/kernel.pin.
 RP_KERNEL=${RP_KERNEL:-6.12}
-RP_KPKG=linux-source-$RP_KERNEL
 RP_MIRROR=${RP_MIRROR:-http://deb.debian.org/debian}
 RP_SECURITY_MIRROR=${RP_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 # The suites that keep the versions we pin (older ones stay in -security and
@@ -50,10 +49,10 @@ rp_kernel_dir() {
 	echo "$d"
 }
 
-# The pinned Debian version of linux-source-SERIES (default: $RP_KERNEL).
-# RP_KVERSION overrides it, for trying a new pin before committing it.
+# The pinned Debian version of linux-source-$RP_KERNEL. RP_KVERSION
+# overrides it, for trying a new pin before committing it.
 rp_kernel_pin() {
-	local series=${1:-$RP_KERNEL} v
+	local series=$RP_KERNEL v
 	if [ -n "${RP_KVERSION:-}" ]; then
 		echo "$RP_KVERSION"
 		return 0
