@@ -206,6 +206,15 @@ p2p_array() {
 		--direct=1 --ioengine=libaio --iodepth=8 --verify=crc32c --verify_fatal=1 \
 		--eta=never --output="$work/fio.p2p.log" || { cat "$work/fio.p2p.log" >&2; return 1; }
 	echo clear >"$d/array_state" || { log "cannot stop $P2P_ARRAY"; return 1; }
+	# md with legacy_async_del_gendisk (7.x, on by default) keeps a disk
+	# made through new_array after "clear", stopped, until the module goes;
+	# older md deletes it.
+	if [ -e /sys/module/md_p2p/parameters/legacy_async_del_gendisk ]; then
+		slurp text /proc/mdstat-p2p
+		[[ $text != *$'\n'"$P2P_ARRAY : active"* ]] && [ "$(cat "$d/array_state")" = clear ] ||
+			{ log "$P2P_ARRAY is not stopped after clear: $(cat "$d/array_state")"; return 1; }
+		return 0
+	fi
 	for ((i = 0; i < 20; i++)); do
 		[ -e "/sys/block/$P2P_ARRAY" ] || break
 		sleep 0.2
