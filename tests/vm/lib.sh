@@ -45,6 +45,26 @@ rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }
 
+# The errno of P2P I/O on a raw drive that cannot reach the buffer's
+# provider: the NVMe driver's DMA mapping fails with EREMOTEIO on 6.12 and
+# with EINVAL (BLK_STS_INVAL) from 7.x on.
+case "$(uname -r)" in
+6.*) RIG_UNREACHABLE_ERRNO=EREMOTEIO ;;
+*) RIG_UNREACHABLE_ERRNO=EINVAL ;;
+esac
+export RIG_UNREACHABLE_ERRNO
+
+# fio_pattern NAME MODE [SEED]: write and verify (MODE write) or only verify
+# (MODE verify) the whole of /dev/mapper/NAME with fio's crc32c pattern for
+# SEED (default 1234), which a later boot can check again.
+fio_pattern() {
+	local extra=()
+	[ "$2" = verify ] && extra=(--verify_only)
+	fio --name="$1" --filename="/dev/mapper/$1" --rw=write --bs=64k --direct=1 \
+		--ioengine=psync --verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--randseed="${3:-1234}" "${extra[@]}" --output="/tmp/$1.fio" >/dev/null 2>&1
+}
+
 # --- device-mapper and md clean-up ----------------------------------------
 T_CLEANUP=()
 on_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }

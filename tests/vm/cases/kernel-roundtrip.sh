@@ -22,16 +22,6 @@ SW0=$(rig_dev rp-sw0) SW1=$(rig_dev rp-sw1) SW2=$(rig_dev rp-sw2) SW3=$(rig_dev 
 FAR=$(rig_dev rp-far0)
 BUF=$(rig_bdf rp-sw2)
 
-# pattern NAME SEED MODE: write and verify (write) or only verify (verify)
-# the whole array with fio's crc32c pattern for SEED.
-pattern() {
-	local extra=()
-	[ "$3" = verify ] && extra=(--verify_only)
-	fio --name="$1" --filename="/dev/mapper/$1" --rw=write --bs=64k --direct=1 \
-		--ioengine=psync --verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--randseed="$2" "${extra[@]}" --output="/tmp/$1.fio" >/dev/null 2>&1
-}
-
 # healthy NAME MEMBERS: dmsetup status shows every member alive ("A").
 healthy() {
 	[ "$(tl_field "$1" 3)" = "$(printf 'A%.0s' $(seq "$2"))" ]
@@ -66,26 +56,26 @@ create() {
 	check "r5 resyncs" tl_wait_sync r5
 	check "pattern A through P2P buffers on r1" \
 		"$P2PIO" -d /dev/mapper/r1 -p "$BUF" -m rw -s 4M -b 64k
-	check "pattern A (fio) written and verified on r1" pattern r1 1111 write
-	check "pattern A (fio) written and verified on r5" pattern r5 1111 write
+	check "pattern A (fio) written and verified on r1" fio_pattern r1 write 1111
+	check "pattern A (fio) written and verified on r5" fio_pattern r5 write 1111
 	check "stop both" stop_all
 }
 
 cross() {
 	assemble
-	check "pattern A verifies on r1 under $(uname -r)" pattern r1 1111 verify
-	check "pattern A verifies on r5 under $(uname -r)" pattern r5 1111 verify
+	check "pattern A verifies on r1 under $(uname -r)" fio_pattern r1 verify 1111
+	check "pattern A verifies on r5 under $(uname -r)" fio_pattern r5 verify 1111
 	check "P2P I/O through r1 under $(uname -r)" \
 		"$P2PIO" -d /dev/mapper/r1 -p "$BUF" -m rw -s 4M -b 64k
-	check "pattern B written and verified on r1" pattern r1 2222 write
-	check "pattern B written and verified on r5" pattern r5 2222 write
+	check "pattern B written and verified on r1" fio_pattern r1 write 2222
+	check "pattern B written and verified on r5" fio_pattern r5 write 2222
 	check "stop both" stop_all
 }
 
 back() {
 	assemble
-	check "pattern B verifies on r1 back under $(uname -r)" pattern r1 2222 verify
-	check "pattern B verifies on r5 back under $(uname -r)" pattern r5 2222 verify
+	check "pattern B verifies on r1 back under $(uname -r)" fio_pattern r1 verify 2222
+	check "pattern B verifies on r5 back under $(uname -r)" fio_pattern r5 verify 2222
 	check "stop both" stop_all
 }
 

@@ -36,9 +36,9 @@ mainline_far() {
 		deg=- # raid0 has no redundancy to lose
 	case $level in
 	raid0)
-		[ $rc -ne 0 ] && [[ $out == *"(EINVAL"* ]] &&
-			ok "$what: P2P I/O fails with EINVAL where a chunk lands on rp-far0" ||
-			not_ok "$what: P2P I/O fails with EINVAL: rc $rc, $out"
+		[ $rc -ne 0 ] && [[ $out == *"($RIG_UNREACHABLE_ERRNO"* ]] &&
+			ok "$what: P2P I/O fails with $RIG_UNREACHABLE_ERRNO where a chunk lands on rp-far0" ||
+			not_ok "$what: P2P I/O fails with $RIG_UNREACHABLE_ERRNO: rc $rc, $out"
 		;;
 	*)
 		# The member's writes fail: the copies differ (md's check counts

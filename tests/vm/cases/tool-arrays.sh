@@ -18,16 +18,6 @@ modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 SW0=$(rig_dev rp-sw0) SW1=$(rig_dev rp-sw1) SW2=$(rig_dev rp-sw2) SW3=$(rig_dev rp-sw3)
 FAR=$(rig_dev rp-far0)
 
-# fio_pass NAME MODE: write and verify (write) or only verify (verify) the
-# whole array with a pattern fio can check later.
-fio_pass() {
-	local extra=()
-	[ "$2" = verify ] && extra=(--verify_only)
-	fio --name="$1" --filename="/dev/mapper/$1" --rw=write --bs=64k --direct=1 \
-		--ioengine=psync --verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--randseed=1234 "${extra[@]}" --output="/tmp/$1.fio" >/dev/null 2>&1
-}
-
 # state NAME: the array's state in assemble's JSON report.
 state() { jq -r --arg n "$1" '.arrays[] | select(.name == $n) | .state' /tmp/assemble.json; }
 
@@ -55,8 +45,8 @@ first() {
 	check "r1 and r5 have different UUIDs" [ "$r1_uuid" != "$r5_uuid" ]
 	"$tool" create r1 --level raid1 "$SW0" "$SW1" </dev/null 2>/tmp/err && rc=0 || rc=$?
 	expect_eq "create refuses without -y and without a terminal (exit 5)" "$rc" 5
-	check "fio writes and verifies r1" fio_pass r1 write
-	check "fio writes and verifies r5" fio_pass r5 write
+	check "fio writes and verifies r1" fio_pattern r1 write
+	check "fio writes and verifies r5" fio_pattern r5 write
 	expect_eq "status shows r1's two members" \
 		"$("$tool" -o json status r1 | jq '.members | length')" 2
 	check "stop r1 and r5" stop_all
@@ -68,8 +58,8 @@ first() {
 	expect_eq "r5's device-mapper UUID after assemble is the one after create" \
 		"$(dm_uuid r5)" "$r5_uuid"
 	expect_eq "r1's device-mapper UUID names its array UUID" "$r1_uuid" "P2PRAID-$(uuid r1)"
-	check "r1 data verifies after assemble" fio_pass r1 verify
-	check "r5 data verifies after assemble" fio_pass r5 verify
+	check "r1 data verifies after assemble" fio_pattern r1 verify
+	check "r5 data verifies after assemble" fio_pattern r5 verify
 	check "stop both before the reboot" stop_all
 	touch "$2/first-done"
 }
@@ -81,8 +71,8 @@ second() {
 	expect_eq "r5 assembled" "$(state r5)" assembled
 	expect_eq "the device-mapper UUIDs are the ones after create" \
 		"$(dm_uuid r1) $(dm_uuid r5)" "$(cat "$2/uuids")"
-	check "r1 data verifies after the reboot" fio_pass r1 verify
-	check "r5 data verifies after the reboot" fio_pass r5 verify
+	check "r1 data verifies after the reboot" fio_pattern r1 verify
+	check "r5 data verifies after the reboot" fio_pattern r5 verify
 	check "stop r1" "$tool" stop r1
 	# Member 1 of r1 loses its superblock: it is missing to assemble.
 	dd if=/dev/zero of="$(dirname "$SW1")/$(basename "$SW1")p1" bs=4k count=1 oflag=direct \
@@ -94,7 +84,7 @@ second() {
 	check "assemble --degraded starts it" "$tool" assemble r1 --degraded
 	expect_eq "status shows member 1 missing" \
 		"$("$tool" -o json status r1 | jq -r '.members[1].health')" missing
-	check "r1 data verifies degraded" fio_pass r1 verify
+	check "r1 data verifies degraded" fio_pattern r1 verify
 	check "stop both" stop_all
 }
 
