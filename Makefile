@@ -30,7 +30,7 @@ help:
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
 	@echo 'make rig                  install packages, build the guest kernel and root fs'
-	@echo '                          (RP_KERNEL=7.2 or 7.3: another kernel series; tests/vm/kernel.pin)'
+	@echo '                          (RP_KERNEL=7.3: the other pinned series; tests/vm/kernel.pin)'
 	@echo 'make clean                remove build products (not the rig cache)'
 
 deps:
