@@ -31,6 +31,29 @@ rp_kernel_fragments() {
 		echo "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config"
 }
 
+# Configure the kernel source tree in the current directory like the rig's
+# guest kernel: x86_64 defconfig, kvm_guest.config, then the fragments in
+# order (rp_kernel_fragments). Fails, naming the option, if olddefconfig
+# dropped or changed anything a fragment asks for; where several fragments
+# set one option, the last wins, as in merge_config.sh.
+rp_configure_kernel() { # FRAGMENT...
+	local line opt val bad=0
+	make -s defconfig >/dev/null &&
+		make -s kvm_guest.config >/dev/null &&
+		scripts/kconfig/merge_config.sh -m .config "$@" >/dev/null &&
+		make -s olddefconfig >/dev/null || return 1
+	while IFS= read -r line; do
+		opt=${line%%=*} val=${line#*=}
+		if [ "$val" = n ]; then
+			! grep -q "^$opt=[ym]" .config || { rp_log "config: $opt wanted off, is on"; bad=1; }
+		else
+			grep -qx "$line" .config || { rp_log "config: $line did not stick"; bad=1; }
+		fi
+	done < <(awk '/^CONFIG_[A-Za-z0-9_]+=/ { o = $0; sub(/=.*/, "", o); v[o] = $0; if (!(o in seen)) { seen[o] = 1; order[++n] = o } }
+		END { for (i = 1; i <= n; i++) print v[order[i]] }' "$@")
+	[ $bad -eq 0 ] || { rp_log "the config fragments ($(basename -a "$@" | xargs)) do not apply cleanly"; return 1; }
+}
+
 # Cache key of the rig's guest kernel: the pinned version of the series
 # and the hash of its config fragments.
 rp_kernel_key() {
