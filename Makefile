@@ -105,9 +105,12 @@ demo: rig rig-modules tool
 # BENCH_VM_ARGS: more vm-run options, e.g. --icount 3 for instruction-counted
 # CPU time (docs/benchmarks/README.md).
 BENCH_VM_ARGS ?=
+# Results of the default kernel series in docs/benchmarks, of another
+# (RP_KERNEL=7.3) in docs/benchmarks/<series>.
+BENCH_OUT ?= docs/benchmarks$(if $(filter-out 6.12,$(RP_KERNEL)),/$(RP_KERNEL))
 bench: rig rig-modules tool
-	tests/vm/vm-run --timeout 2700 $(BENCH_VM_ARGS) -- tests/bench/rig-bench.sh
-	tests/bench/report docs/benchmarks/results.json
+	tests/vm/vm-run --timeout 3600 $(BENCH_VM_ARGS) -- tests/bench/rig-bench.sh $(BENCH_OUT)
+	tests/bench/report $(BENCH_OUT)/results.json
 
 # Where the CPU goes: raid-p2p and dm raid with host buffers under perf, in
 # one boot under icount without kmemleak (docs/benchmarks/README.md).

@@ -4,38 +4,47 @@
 # mainline dm raid target (the same table) and md (mdadm), plus one raw
 # drive and the four raw drives at once; host buffers and P2P buffers in
 # rp-sw0's CMB (a member of every array). Then a raid1 rebuild with
-# p2p_provider auto and none. Writes OUTDIR/results.json (default
-# docs/benchmarks); tests/bench/report makes the table and charts.
+# p2p_provider auto and none. Then raid-p2p and md again with rp-far0, a
+# drive that cannot reach rp-sw0's CMB, in place of rp-sw3 (levels
+# "raid1-far0" ...): the same jobs, then md's check of the copies.
+# Writes OUTDIR/results.json (default docs/benchmarks; relative to the
+# repository); tests/bench/report makes the table and charts.
 #
 # RP_BENCH_QUICK=1: one repeat of short jobs on raid1 and raid5 only.
 # RP_BENCH_REPEATS, RP_BENCH_RUNTIME, RP_BENCH_RAMP, RP_BENCH_LEVELS,
 # RP_BENCH_TARGETS (raid-p2p dm-raid md), RP_BENCH_WORKLOADS (comma list),
 # RP_BENCH_RAW=0 (no raw drives), RP_BENCH_REBUILD=0 (no rebuild),
-# RP_BENCH_BUFFERS (host,p2p) override. RP_BENCH_PERF=DIR records each fio
+# RP_BENCH_BUFFERS (host,p2p), RP_BENCH_FAR_LEVELS (raid0 raid1 raid10;
+# empty: none) override. RP_BENCH_PERF=DIR records each fio
 # run with perf into DIR (`make profile`) and writes, per run, NAME.dso.txt
 # (share of samples per kernel module and program) and NAME.sym.txt (per
 # symbol); the log shows each run's md and dm module shares.
 # Every array spans all four drives; each target has its own partitions:
 #   p1 raid-p2p metadata  p2 raid-p2p data   p3 dm raid metadata
 #   p4 dm raid data       p5 md member       p6 raw / rebuild
+# rp-far0 has the same partitions.
 . "$(dirname "$0")/../vm/lib.sh"
 
-OUT=${1:-$RP_TOP/docs/benchmarks}
+OUT=${1:-docs/benchmarks}
+[[ $OUT == /* ]] || OUT=$RP_TOP/$OUT
 BENCH=$RP_TOP/tests/bench/p2p-bench
 if [ "${RP_BENCH_QUICK:-}" = 1 ]; then
 	: "${RP_BENCH_REPEATS:=1}" "${RP_BENCH_RUNTIME:=1}" "${RP_BENCH_LEVELS:=raid1 raid5}"
+	: "${RP_BENCH_FAR_LEVELS=raid1}"
 fi
 REPEATS=${RP_BENCH_REPEATS:-3}
 RUNTIME=${RP_BENCH_RUNTIME:-2}
 RAMP=${RP_BENCH_RAMP:-1}
 LEVELS=${RP_BENCH_LEVELS:-raid0 raid1 raid10 raid5 raid6}
 TARGETS=" ${RP_BENCH_TARGETS:-raid-p2p dm-raid md} "
+FAR_LEVELS=${RP_BENCH_FAR_LEVELS-raid0 raid1 raid10}
 WORKLOADS=${RP_BENCH_WORKLOADS:-seq-read,seq-write,rand-read,rand-write}
 DATA_MIB=48
 WORK=/tmp/bench
 mkdir -p "$WORK" "$OUT"
 SAMPLES=$WORK/samples.jsonl REBUILD=$WORK/rebuild.jsonl COUNTERS=$WORK/counters.jsonl
-for f in "$SAMPLES" "$REBUILD" "$COUNTERS"; do : >"$f"; done
+COPIES=$WORK/copies.jsonl
+for f in "$SAMPLES" "$REBUILD" "$COUNTERS" "$COPIES"; do : >"$f"; done
 T0=$SECONDS
 
 for m in dm-raid-p2p dm-raid md-mod raid0 raid1 raid10 raid456; do
@@ -43,7 +52,8 @@ for m in dm-raid-p2p dm-raid md-mod raid0 raid1 raid10 raid456; do
 done
 
 declare -A DEV
-for d in sw0 sw1 sw2 sw3; do
+DRIVES="sw0 sw1 sw2 sw3"
+for d in sw0 sw1 sw2 sw3 far0; do
 	DEV[$d]=$(rig_dev "rp-$d")
 	printf 'label: gpt\nsize=4MiB\nsize=%dMiB\nsize=4MiB\nsize=%dMiB\nsize=%dMiB\nsize=%dMiB\n' \
 		$DATA_MIB $DATA_MIB $((DATA_MIB + 4)) $DATA_MIB | sfdisk -q "${DEV[$d]}" >/dev/null ||
@@ -77,21 +87,36 @@ raid_table() {
 	raid5) type=raid5_ls len=$((PER * 3)) ;;
 	raid6) type=raid6_zr params="1 64" len=$((PER * 2)) ;; # dm raid refuses nosync
 	esac
-	for d in sw0 sw1 sw2 sw3; do devs+=" ${DEV[$d]}p$meta ${DEV[$d]}p$data"; done
+	for d in $DRIVES; do devs+=" ${DEV[$d]}p$meta ${DEV[$d]}p$data"; done
 	echo "0 $len $target $type $params $n$devs"
 }
 
-md_create() { # LEVEL
-	local extra=(--chunk=64 --bitmap=internal)
+md_create() { # LEVEL NAME: an md array over partition 5 of $DRIVES
+	local extra=(--chunk=64 --bitmap=internal) d devs=()
 	case $1 in
 	raid0) extra=(--chunk=64) ;;
 	raid1) extra=(--bitmap=internal) ;; # mirrors have no chunk size
 	esac
-	mdadm --create "/dev/md/bench-$1" --run --level="${1#raid}" --raid-devices=4 \
-		--assume-clean --metadata=1.2 "${extra[@]}" \
-		"${DEV[sw0]}p5" "${DEV[sw1]}p5" "${DEV[sw2]}p5" "${DEV[sw3]}p5" >"$WORK/mdadm.log" 2>&1 ||
+	for d in $DRIVES; do devs+=("${DEV[$d]}p5"); done
+	mdadm --create "/dev/md/$2" --run --level="${1#raid}" --raid-devices=4 \
+		--assume-clean --metadata=1.2 "${extra[@]}" "${devs[@]}" >"$WORK/mdadm.log" 2>&1 ||
 		die "mdadm --create $1 failed: $(cat "$WORK/mdadm.log")"
-	on_exit "mdadm --stop /dev/md/bench-$1"
+	on_exit "mdadm --stop /dev/md/$2"
+}
+md_remove() { # NAME
+	local d
+	mdadm --stop "/dev/md/$1" >/dev/null 2>&1
+	for d in $DRIVES; do mdadm --zero-superblock "${DEV[$d]}p5"; done
+}
+# Fresh metadata: the last level's superblocks would make a table with
+# another type a refused takeover.
+wipe_meta() {
+	local d p
+	for d in $DRIVES; do
+		for p in 1 3; do
+			dd if=/dev/zero of="${DEV[$d]}p$p" bs=1M count=4 oflag=direct status=none
+		done
+	done
 }
 
 STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy sync_cmb sync_host)
@@ -136,13 +161,7 @@ all4=${DEV[sw0]}p6:${DEV[sw1]}p6:${DEV[sw2]}p6:${DEV[sw3]}p6
 
 for level in $LEVELS; do
 	log "--- $level (after $((SECONDS - T0)) s)"
-	# Fresh metadata: the last level's superblocks would make a table with
-	# another type a refused takeover.
-	for d in sw0 sw1 sw2 sw3; do
-		for p in 1 3; do
-			dd if=/dev/zero of="${DEV[$d]}p$p" bs=1M count=4 oflag=direct status=none
-		done
-	done
+	wipe_meta
 	specs=()
 	if [[ $TARGETS == *" raid-p2p "* ]]; then
 		dm_create "bp-$level" "$(raid_table raid-p2p "$level" 1 2)" || die "raid-p2p $level refused"
@@ -156,7 +175,7 @@ for level in $LEVELS; do
 		specs+=("dm-raid:$level:/dev/mapper/bd-$level")
 	fi
 	if [[ $TARGETS == *" md "* ]]; then
-		md_create "$level"
+		md_create "$level" "bench-$level"
 		specs+=("md:$level:/dev/md/bench-$level")
 	fi
 	run_bench "${specs[@]}"
@@ -166,11 +185,68 @@ for level in $LEVELS; do
 		dmsetup remove "bp-$level"
 	fi
 	[[ $TARGETS != *" dm-raid "* ]] || dmsetup remove "bd-$level"
+	[[ $TARGETS != *" md "* ]] || md_remove "bench-$level"
+done
+
+# --- an unreachable member: rp-far0 in place of rp-sw3 ---------------------
+# raid-p2p bounces what goes to rp-far0; mainline md on 7.x takes P2P
+# buffers on raid0/1/10 but cannot reach rp-far0 with them. After the
+# jobs, md's own check compares the copies (raid1, raid10): mismatches
+# mean a write was acknowledged that did not reach every copy.
+# copies NAME LEVEL TARGET: check the copies of a redundant array and
+# record the mismatch count and the member health.
+copies() {
+	local name=$1 level=$2 target=$3 mism health i action
+	case $level in raid0-*) return 0 ;; esac
+	if [ "$target" = md ]; then
+		local sys
+		sys=/sys/block/$(basename "$(readlink -f "/dev/md/$name")")/md
+		health="$(cat "$sys/degraded") degraded, $(cat "$sys/array_state")"
+		if grep -qx idle "$sys/sync_action" && [ "$(cat "$sys/degraded")" = 0 ]; then
+			echo check >"$sys/sync_action"
+			for ((i = 0; i < 1200; i++)); do
+				action=$(cat "$sys/sync_action")
+				[ "$action" = idle ] && break
+				sleep 0.5
+			done
+			mism=$(cat "$sys/mismatch_cnt")
+		else
+			mism=null
+		fi
+	else
+		# The status shows "check" from the message on until it is done.
+		dmsetup message "$name" 0 check
+		wait_sync "$name"
+		mism=$(field "$name" 6)
+		health=$(field "$name" 3)
+	fi
+	jq -nc --arg level "$level" --arg target "$target" --argjson m "$mism" --arg h "$health" \
+		'{level: $level, target: $target, mismatch_sectors: $m, health: $h}' | tee -a "$COPIES" >&2
+}
+DRIVES="sw0 sw1 sw2 far0"
+for level in $FAR_LEVELS; do
+	log "--- $level with rp-far0 (after $((SECONDS - T0)) s)"
+	wipe_meta
+	specs=()
+	dm_create "bp-$level-far0" "$(raid_table raid-p2p "$level" 1 2)" || die "raid-p2p $level refused"
+	[ "$level" = raid0 ] || wait_sync "bp-$level-far0"
+	specs+=("raid-p2p:$level-far0:/dev/mapper/bp-$level-far0")
 	if [[ $TARGETS == *" md "* ]]; then
-		mdadm --stop "/dev/md/bench-$level" >/dev/null 2>&1
-		mdadm --zero-superblock "${DEV[sw0]}p5" "${DEV[sw1]}p5" "${DEV[sw2]}p5" "${DEV[sw3]}p5"
+		md_create "$level" "bench-$level-far0"
+		specs+=("md:$level-far0:/dev/md/bench-$level-far0")
+	fi
+	dmsetup message "bp-$level-far0" 0 p2p_reset_counters
+	run_bench "${specs[@]}"
+	counters "bp-$level-far0" "$level-far0" >>"$COUNTERS"
+	log "raid-p2p $level-far0 counters: $(tail -n 1 "$COUNTERS")"
+	copies "bp-$level-far0" "$level-far0" raid-p2p
+	dmsetup remove "bp-$level-far0"
+	if [[ $TARGETS == *" md "* ]]; then
+		copies "bench-$level-far0" "$level-far0" md
+		md_remove "bench-$level-far0"
 	fi
 done
+DRIVES="sw0 sw1 sw2 sw3"
 
 # --- raid1 rebuild of one member: p2p_provider auto against none ----------
 # An in-sync mirror of sw0 and sw1 (raw partitions), loaded again with
@@ -210,7 +286,9 @@ done
 
 jq -s . "$REBUILD" >"$WORK/rebuild.json"
 jq -s . "$COUNTERS" >"$WORK/counters.json"
+jq -s . "$COPIES" >"$WORK/copies.json"
 "$BENCH" merge -o "$OUT/results.json" -R "$WORK/rebuild.json" -x "p2p_counters=$WORK/counters.json" \
+	-x "copies=$WORK/copies.json" \
 	-T "rig switch4: 4 NVMe drives with 64 MiB CMBs behind one PCIe switch, QEMU ${RP_BENCH_EMULATION:-TCG}" \
 	"$SAMPLES"
 jq --argjson r "$REPEATS" --argjson t "$RUNTIME" --argjson ramp "$RAMP" --argjson mib $DATA_MIB \
