@@ -1,5 +1,8 @@
 // The command line: exit codes, messages, list and stop on a fake
 // device-mapper, and the built binary itself.
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -125,6 +128,22 @@ FakeDmClient::State two_arrays() {
   dm.devices.push_back(make_device(
       "r5", "raid-p2p", "raid5_ls 3 128 p2p_provider none 3 - 259:0 - 259:1 - 259:2", 1048576));
   return dm;
+}
+
+// A model string with a terminal escape, a newline and a byte that is not
+// UTF-8 comes out as visible text.
+TEST(Cli, TopologyShowsRawStringsSafely) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "p2praid-raw-model";
+  fs::remove_all(dir);
+  fs::copy(fixture_dir("switch4"), dir,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::ofstream(dir / "class/nvme/nvme0/model") << "QEMU\x1b[2J\nNVMe\xff\n";
+  const auto r = run_cli({"--sysfs-root", dir.string(), "topology"});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("QEMU\\x1b[2J\\x0aNVMe\uFFFD"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
 }
 
 TEST(Cli, ListShowsOnlyRaidP2pDevices) {

@@ -196,6 +196,17 @@ std::string man_page(const CommandLineDoc& doc) {
          "the data partition labelled p2praid-data:NAME on the same disk; the label also names "
          "the array."});
   p2p_section(out);
+  prose(out, "OUTPUT",
+        {"Text output (-o normal) shows the strings it gets from sysfs and device-mapper "
+         "(models, serial numbers, names) as printable UTF-8: a control character as \\xHH "
+         "(ESC as \\x1b, a newline as \\x0a), another character a terminal does not print (a "
+         "C1 control such as U+009B, an unassigned code point) as \\uHHHH (\\UHHHHHHHH above "
+         "U+FFFF), a backslash as \\\\, and each byte that is not part of valid UTF-8 as U+FFFD, "
+         "the replacement character. Columns are aligned by the width a terminal gives the "
+         "text: two columns for East Asian wide characters, none for combining marks.",
+         "JSON output (-o json) escapes control characters as RFC 8259 requires and replaces "
+         "bytes that are not valid UTF-8 with U+FFFD, so it is valid JSON whatever sysfs "
+         "holds."});
   out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 3\n"
       << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
       << roff("The command failed or refused (unknown device, not enough drives, ...).") << "\n";
