@@ -1,5 +1,7 @@
 // The command line: exit codes, messages, list and stop on a fake
 // device-mapper, and the built binary itself.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -144,6 +146,30 @@ TEST(Cli, TopologyShowsRawStringsSafely) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("QEMU\\x1b[2J\\x0aNVMe\uFFFD"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
+// A config file linked to /dev/zero, or a FIFO, fails the command with a
+// message naming the file, instead of reading forever or waiting for a writer.
+TEST(Cli, TopologyRefusesGarbageInSysfs) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "p2praid-garbage";
+  const fs::path config = dir / "devices/pci0000:00/0000:00:1c.0/config";
+  for (const bool fifo : {false, true}) {
+    fs::remove_all(dir);
+    fs::copy(fixture_dir("switch4"), dir,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    fs::remove(config);
+    if (fifo) {
+      ASSERT_EQ(::mkfifo(config.c_str(), 0600), 0);
+    } else {
+      fs::create_symlink("/dev/zero", config);
+    }
+    const auto r = run_cli({"--sysfs-root", dir.string(), "topology"});
+    EXPECT_EQ(r.status, 5);
+    EXPECT_EQ(r.err.rfind("p2praid-tool: error: " + config.string() + ": ", 0), 0U) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  fs::remove_all(dir);
 }
 
 TEST(Cli, ListShowsOnlyRaidP2pDevices) {

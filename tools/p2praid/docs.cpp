@@ -9,6 +9,7 @@
 #include "p2praid/p2p.hpp"
 #include "p2praid/raid_level.hpp"
 #include "p2praid/size.hpp"
+#include "p2praid/sysfs.hpp"
 #include "p2praid/topology.hpp"
 #include "p2praid/version.hpp"
 
@@ -145,6 +146,15 @@ void files_section(std::ostream& out) {
         "/devices/system/cpu/modalias"}) {
     out << ".TP\n.I " << roff(f) << "\n";
   }
+  out << ".PP\n"
+      << roff(
+             "Links are followed as long as they resolve inside the sysfs root, as sysfs's own "
+             "relative links do. A file that resolves outside it, is not a regular file (a "
+             "FIFO, a device) or holds more than " +
+             std::to_string(sysfs::kMaxFileSize / units::kKiB) +
+             " KiB (a sysfs attribute holds at most a page, a PCI config file 4 KiB) fails the "
+             "command with a message naming the file.")
+      << "\n";
 }
 
 }  // namespace
