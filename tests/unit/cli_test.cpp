@@ -31,6 +31,7 @@ TEST(Cli, UsageErrorsExitWith3) {
            {"plan", "--level", "raid1", "--count", "two"},
            {"plan", "--level", "raid0", "--count", "2", "--chunk", "3k"},
            {"plan", "--level", "raid0", "--count", "2", "--chunk", "64KB"},
+           {"plan", "--level", "raid0", "--count", "2", "--chunk", "2G"},
            {"plan", "--level", "raid1", "--count", "2", "--provider", "03:00.0"},
            {"plan", "--level", "raid1", "--count", "2", "--policy", "random"},
            {"topology", "-o", "yaml"},
@@ -44,6 +45,19 @@ TEST(Cli, UsageErrorsExitWith3) {
     EXPECT_EQ(r.err.rfind("p2praid-tool: error: ", 0), 0U) << joined << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << joined;
   }
+}
+
+TEST(Cli, MemberCountsAreLimitedTo253) {
+  auto r = run_cli(with_root("switch4", {"plan", "--level", "raid0", "--count", "254"}));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("254"), std::string::npos) << r.err;
+  std::vector<std::string> args{"plan", "--level", "raid0", "--devices"};
+  for (int i = 0; i < 254; ++i) args.push_back("nvme" + std::to_string(i) + "n1");
+  r = run_cli(with_root("switch4", args));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("at most 253 members"), std::string::npos) << r.err;
+  r = run_cli(with_root("switch4", {"plan", "--level", "raid0", "--count", "253"}));
+  EXPECT_EQ(r.status, 5) << r.err;  // not enough drives
 }
 
 TEST(Cli, HelpAndVersionExitWith0) {

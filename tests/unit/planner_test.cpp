@@ -212,6 +212,74 @@ TEST_F(Switch4, ChunkSizes) {
   EXPECT_NE(p.warnings[0].find("--chunk is ignored"), std::string::npos);
 }
 
+TEST_F(Switch4, ChunksLargerThanTheTargetTakes) {
+  // The target's limit is 2^21 sectors (RS_MAX_CHUNK); one chunk per member
+  // of 2^63 bytes also overflowed the P2P memory needed.
+  Request r = count_request("raid0", 2);
+  r.chunk_bytes = std::uint64_t{1} << 30;
+  EXPECT_THROW(make_plan(t_, r), CommandError);  // members too small, but a valid chunk
+  r.chunk_bytes = std::uint64_t{2} << 30;
+  const auto msg = error_of<UsageError>([&] { make_plan(t_, r); });
+  EXPECT_EQ(msg, "--chunk: 2 GiB is more than 1 GiB, the largest chunk raid-p2p takes") << msg;
+  r.chunk_bytes = std::uint64_t{1} << 63;
+  EXPECT_THROW(make_plan(t_, r), UsageError);
+}
+
+void set_sectors(topo::Topology& t, const std::string& name, std::uint64_t sectors) {
+  const auto it = std::find_if(t.namespaces.begin(), t.namespaces.end(),
+                               [&](const topo::Namespace& ns) { return ns.name == name; });
+  ASSERT_NE(it, t.namespaces.end()) << name;
+  it->sectors = sectors;
+}
+
+// 2^63 - 1 bytes: a block device's size is a loff_t.
+constexpr std::uint64_t kMaxSectors = 18014398509481983;
+
+TEST_F(Switch4, RefusesMembersLargerThanABlockDevice) {
+  // 12.5% apart, but the 10% check overflowed and let them through.
+  set_sectors(t_, "nvme0n1", std::uint64_t{1} << 62);
+  set_sectors(t_, "nvme1n1", (std::uint64_t{1} << 62) - (std::uint64_t{1} << 59));
+  const auto msg = error_of<CommandError>([&] {
+    make_plan(t_, device_request("raid1", {"nvme0n1", "nvme1n1"}));
+  });
+  EXPECT_EQ(msg.rfind("nvme0n1: 4611686018427387904 sectors, more than a block device can have "
+                      "(18014398509481983)",
+                      0),
+            0U)
+      << msg;
+  set_sectors(t_, "nvme0n1", kMaxSectors);
+  set_sectors(t_, "nvme1n1", kMaxSectors);
+  EXPECT_EQ(make_plan(t_, device_request("raid1", {"nvme0n1", "nvme1n1"})).length_sectors,
+            kMaxSectors);
+}
+
+TEST_F(Switch4, RefusesArraysLargerThanABlockDevice) {
+  for (const char* name : {"nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1"}) {
+    set_sectors(t_, name, kMaxSectors);
+  }
+  for (const char* level : {"linear", "raid0", "raid10", "raid5_ls", "raid6_zr"}) {
+    const auto msg = error_of<CommandError>([&] {
+      make_plan(t_, device_request(level, {"nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1"}));
+    });
+    EXPECT_NE(msg.find(std::string(level) + " over nvme0n1, nvme1n1, nvme2n1, nvme3n1 would have"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("more sectors than a block device can have"), std::string::npos) << msg;
+  }
+}
+
+TEST_F(Switch4, AtMost253Members) {
+  // md's and the target's limit (RP_MAX_DEVS).
+  auto msg = error_of<UsageError>([&] { make_plan(t_, count_request("raid0", 254)); });
+  EXPECT_EQ(msg, "--count 254: a raid-p2p array has at most 253 members") << msg;
+  std::vector<std::string> many;
+  for (int i = 0; i < 254; ++i) many.push_back("nvme" + std::to_string(i) + "n1");
+  msg = error_of<UsageError>([&] { make_plan(t_, device_request("raid0", many)); });
+  EXPECT_EQ(msg, "--devices names 254 drives: a raid-p2p array has at most 253 members") << msg;
+  // 253 is allowed, and this machine has too few drives for it.
+  EXPECT_THROW(make_plan(t_, count_request("raid0", 253)), CommandError);
+}
+
 TEST_F(Switch4, MajorMinorNames) {
   Request r = device_request("raid1", {"nvme0n1", "nvme1n1"});
   r.devnums = true;

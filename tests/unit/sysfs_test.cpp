@@ -59,17 +59,51 @@ TEST(Sysfs, RefusesLinksLeavingTheRoot) {
   fs::remove_all(dir);
 }
 
+// The message of the CommandError that `read` throws, or "".
+template <typename F>
+std::string error_of(F&& read) {
+  try {
+    (void)read();
+  } catch (const CommandError& e) {
+    return e.what();
+  }
+  return {};
+}
+
 TEST(Sysfs, ParsesNumbersStrictly) {
   const fs::path dir = fs::temp_directory_path() / "p2praid-sysfs-numbers";
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "dec") << "  42\n";
   std::ofstream(dir / "bad") << "42x\n";
+  std::ofstream(dir / "empty") << "\n";
+  std::ofstream(dir / "wide") << "18446744073709551616\n";
+  std::ofstream(dir / "escape") << "\x1b[2J\n";
   std::ofstream(dir / "hex") << "0x00ff\n";
+  std::ofstream(dir / "nohex") << "0x\n";
   const FsReader reader(dir);
+  const std::string at = dir.string() + "/";
   EXPECT_EQ(read_u64(reader, "/dec"), 42U);
-  EXPECT_FALSE(read_u64(reader, "/bad"));
   EXPECT_EQ(read_hex(reader, "/hex"), 0xffU);
+  EXPECT_FALSE(read_u64(reader, "/missing"));
+  // Before, these read as nullopt, which callers took as 0.
+  EXPECT_EQ(error_of([&] { return read_u64(reader, "/bad"); }),
+            at + "bad: \"42x\" is not a decimal number");
+  EXPECT_EQ(error_of([&] { return read_u64(reader, "/empty"); }),
+            at + "empty: \"\" is not a decimal number");
+  EXPECT_EQ(error_of([&] { return read_u64(reader, "/wide"); }),
+            at + "wide: 18446744073709551616 is out of range (at most 18446744073709551615)");
+  EXPECT_EQ(error_of([&] { return read_u64(reader, "/escape"); }),
+            at + "escape: \"\\x1b[2J\" is not a decimal number");
+  EXPECT_EQ(error_of([&] { return read_hex(reader, "/nohex"); }),
+            at + "nohex: \"0x\" is not a hexadecimal number");
+  EXPECT_EQ(error_of([&] { return read_hex(reader, "/bad"); }),
+            at + "bad: \"42x\" is not a hexadecimal number");
+  EXPECT_EQ(read_u64(reader, "/dec", 42), 42U);
+  EXPECT_EQ(error_of([&] { return read_u64(reader, "/dec", 41); }),
+            at + "dec: 42 is out of range (at most 41)");
+  EXPECT_EQ(error_of([&] { return read_hex(reader, "/hex", 0xfe); }),
+            at + "hex: 0x00ff is out of range (at most 0xfe)");
   fs::remove_all(dir);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "p2praid/p2p.hpp"
+#include "p2praid/planner.hpp"
 #include "p2praid/raid_level.hpp"
 #include "p2praid/size.hpp"
 #include "p2praid/sysfs.hpp"
@@ -114,6 +115,13 @@ void levels_section(std::ostream& out) {
              "copies. The mainline dm-raid constructor only asks for more members than parity "
              "devices (raid0 1, raid4 and raid5 2, raid6 3); p2praid-tool asks for more, as a "
              "one-member raid0 is a linear device and a two-member raid4 or raid5 a slow mirror.")
+      << "\n.PP\n"
+      << roff("An array has at most " + std::to_string(raid::kMaxMembers) +
+              " members, md's limit, which raid-p2p keeps: --count and --devices refuse more. "
+              "Chunks are powers of two from 4 KiB to " +
+              units::format_size(plan::kMaxChunkBytes) +
+              " (2^21 sectors, the largest the target takes). A member, or an array, larger "
+              "than a block device can be (2^63 - 1 bytes) is refused.")
       << "\n";
 }
 
@@ -153,7 +161,9 @@ void files_section(std::ostream& out) {
              "FIFO, a device) or holds more than " +
              std::to_string(sysfs::kMaxFileSize / units::kKiB) +
              " KiB (a sysfs attribute holds at most a page, a PCI config file 4 KiB) fails the "
-             "command with a message naming the file.")
+             "command with a message naming the file. So does a number that is not one, in "
+             "full (\"42x\", \"\"), or is out of range for its file (a vendor ID above 0xffff, "
+             "a block device size above 2^63 - 1 bytes).")
       << "\n";
 }
 

@@ -130,13 +130,37 @@ void check_member_count(const raid::Level& level, std::size_t n, const std::stri
   throw CommandError(why);
 }
 
+// A request for more members than an array can have.
+void check_member_limit(const Request& req) {
+  const auto limit =
+      ": a raid-p2p array has at most " + std::to_string(raid::kMaxMembers) + " members";
+  if (req.devices.size() > raid::kMaxMembers) {
+    throw UsageError("--devices names " + std::to_string(req.devices.size()) + " drives" + limit);
+  }
+  if (req.devices.empty() && req.count > raid::kMaxMembers) {
+    throw UsageError("--count " + std::to_string(req.count) + limit);
+  }
+}
+
+// A size no block device can have (the topology came from a broken tree).
+void check_member_sizes(const std::vector<Drive>& drives) {
+  for (const auto& d : drives) {
+    if (d.ns->sectors <= units::kMaxSectors) continue;
+    throw CommandError(d.ns->name + ": " + std::to_string(d.ns->sectors) +
+                       " sectors, more than a block device can have (" +
+                       std::to_string(units::kMaxSectors) + ")");
+  }
+}
+
 void check_sizes(const raid::Level& level, const std::vector<Drive>& drives) {
   if (level.family == raid::Family::Linear || drives.empty()) return;
   const auto by_size = [](const Drive& a, const Drive& b) { return a.ns->sectors < b.ns->sectors; };
   const auto& small = *std::min_element(drives.begin(), drives.end(), by_size);
   const auto& large = *std::max_element(drives.begin(), drives.end(), by_size);
   const std::uint64_t diff = large.ns->sectors - small.ns->sectors;
-  if (diff * 100 <= large.ns->sectors * kMaxSizeSpreadPercent) return;
+  const auto spread = units::checked_mul(diff, 100);
+  const auto allowed = units::checked_mul(large.ns->sectors, kMaxSizeSpreadPercent);
+  if (spread && allowed && *spread <= *allowed) return;
   throw CommandError("sizes too different: " + small.ns->name + " has " +
                      units::format_size(small.ns->bytes()) + ", " + large.ns->name + " has " +
                      units::format_size(large.ns->bytes()) + "; " + std::string(level.name) +
@@ -573,6 +597,11 @@ void check_chunk(std::uint64_t bytes) {
     throw std::invalid_argument(units::format_size(bytes) +
                                 " is not a power of two of at least 4 KiB");
   }
+  if (bytes > kMaxChunkBytes) {
+    throw std::invalid_argument(units::format_size(bytes) + " is more than " +
+                                units::format_size(kMaxChunkBytes) +
+                                ", the largest chunk raid-p2p takes");
+  }
 }
 
 Plan make_plan(const Topology& t, const Request& req) {
@@ -582,11 +611,13 @@ Plan make_plan(const Topology& t, const Request& req) {
   plan.level = level;
   plan.policy = req.policy;
   const std::uint64_t chunk = chunk_bytes_of(req, *level, plan);
+  check_member_limit(req);
   const std::size_t n = req.devices.empty() ? req.count : req.devices.size();
-  const std::uint64_t required = chunk * n;
+  const std::uint64_t required = chunk * n;  // at most 1 GiB * 253
 
   Selection sel = req.devices.empty() ? select_by_count(t, req, *level, required)
                                       : select_given(t, req, *level, required);
+  check_member_sizes(sel.drives);
   check_sizes(*level, sel.drives);
   note_shared_mirrors(*level, req.policy, sel);
   warn_shared_controllers(*level, sel.drives, sel.warnings);
@@ -597,6 +628,11 @@ Plan make_plan(const Topology& t, const Request& req) {
   std::vector<std::uint64_t> sizes;
   for (const auto& m : plan.members) sizes.push_back(m.sectors);
   plan.length_sectors = raid::usable_sectors(*level, sizes, plan.chunk_sectors);
+  if (plan.length_sectors > units::kMaxSectors) {
+    throw CommandError(std::string(level->name) + " over " + join(names(sel.drives)) +
+                       " would have more sectors than a block device can have (" +
+                       std::to_string(units::kMaxSectors) + "); use fewer or smaller members");
+  }
   if (plan.length_sectors == 0) {
     throw CommandError("the members are too small for a " + units::format_size(chunk) +
                        " chunk; use a smaller --chunk");

@@ -80,10 +80,31 @@ std::string_view trim(std::string_view text) {
   return text.substr(begin, end - begin + 1);
 }
 
-std::optional<std::uint64_t> parse_unsigned(std::string_view text, int base) {
+std::string to_base(std::uint64_t value, int base) {
+  std::array<char, 24> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value, base);
+  (void)ec;
+  return (base == 16 ? "0x" : "") + std::string(buf.data(), end);
+}
+
+// The number `text` in `base`, all of it, of at most `max`; throws naming
+// `name` (the file) and the text otherwise.
+std::uint64_t parse_unsigned(std::string_view text, int base, std::uint64_t max,
+                             const std::string& name) {
+  std::string_view digits = text;
+  if (base == 16 && (digits.starts_with("0x") || digits.starts_with("0X"))) digits.remove_prefix(2);
   std::uint64_t value = 0;
-  const auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || rest != text.data() + text.size() || text.empty()) return std::nullopt;
+  const auto* end = digits.data() + digits.size();
+  const auto [rest, ec] = std::from_chars(digits.data(), end, value, base);
+  if (digits.empty() || rest != end ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    throw CommandError(name + ": \"" + text::escape(text) + "\" is not a " +
+                       (base == 16 ? "hexadecimal" : "decimal") + " number");
+  }
+  if (ec == std::errc::result_out_of_range || value > max) {
+    throw CommandError(name + ": " + std::string(text) + " is out of range (at most " +
+                       to_base(max, base) + ")");
+  }
   return value;
 }
 
@@ -157,18 +178,18 @@ std::optional<std::string> read_attr(const Reader& reader, const fs::path& path)
   return std::string(trim(*content));
 }
 
-std::optional<std::uint64_t> read_u64(const Reader& reader, const fs::path& path) {
+std::optional<std::uint64_t> read_u64(const Reader& reader, const fs::path& path,
+                                      std::uint64_t max) {
   const auto text = read_attr(reader, path);
   if (!text) return std::nullopt;
-  return parse_unsigned(*text, 10);
+  return parse_unsigned(*text, 10, max, text::escape(reader.describe(path)));
 }
 
-std::optional<std::uint64_t> read_hex(const Reader& reader, const fs::path& path) {
+std::optional<std::uint64_t> read_hex(const Reader& reader, const fs::path& path,
+                                      std::uint64_t max) {
   const auto text = read_attr(reader, path);
   if (!text) return std::nullopt;
-  std::string_view digits = *text;
-  if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
-  return parse_unsigned(digits, 16);
+  return parse_unsigned(*text, 16, max, text::escape(reader.describe(path)));
 }
 
 }  // namespace p2praid::sysfs

@@ -73,10 +73,15 @@ class FsReader final : public Reader {
 // A sysfs attribute with surrounding white space removed.
 std::optional<std::string> read_attr(const Reader& reader, const std::filesystem::path& path);
 
-// A decimal unsigned attribute ("524288\n").
-std::optional<std::uint64_t> read_u64(const Reader& reader, const std::filesystem::path& path);
+// A decimal unsigned attribute ("524288\n") of at most `max`, nullopt if
+// the file is missing. Anything else there (no digits, other characters,
+// a larger value) throws CommandError naming the file and the value.
+std::optional<std::uint64_t> read_u64(const Reader& reader, const std::filesystem::path& path,
+                                      std::uint64_t max = UINT64_MAX);
 
-// A hexadecimal attribute with a 0x prefix ("0x1b36\n").
-std::optional<std::uint64_t> read_hex(const Reader& reader, const std::filesystem::path& path);
+// A hexadecimal attribute with an optional 0x prefix ("0x1b36\n"), as
+// read_u64().
+std::optional<std::uint64_t> read_hex(const Reader& reader, const std::filesystem::path& path,
+                                      std::uint64_t max = UINT64_MAX);
 
 }  // namespace p2praid::sysfs
