@@ -111,6 +111,36 @@ TEST(Cli, TableWarningsGoToStderr) {
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;
 }
 
+TEST(Cli, DroppedP2pIsAWarning) {
+  const std::vector<std::string> args{"--level", "raid0", "--count", "2", "--chunk", "64M"};
+  auto with = [&](std::vector<std::string> head) {
+    head.insert(head.end(), args.begin(), args.end());
+    return with_root("switch4", head);
+  };
+  auto r = run_cli(with({"table"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("p2p_provider none"), std::string::npos);
+  EXPECT_EQ(r.err.rfind("p2praid-tool: warning: no P2P (p2p_provider none): the array needs "
+                        "128 MiB",
+                        0),
+            0U)
+      << r.err;
+  for (const char* command : {"plan", "table"}) {
+    r = run_cli(with({"-o", "json", command}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto warnings = nlohmann::json::parse(r.out)["warnings"];
+    ASSERT_EQ(warnings.size(), 1U) << command << ": " << r.out;
+    EXPECT_NE(warnings[0].get<std::string>().find("--chunk 32M or smaller"), std::string::npos);
+  }
+  r = run_cli(with({"table", "--provider", "none"}));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  r = run_cli(with({"table", "--provider", "0000:03:00.0"}));
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("64 MiB of P2P memory available, 128 MiB needed"), std::string::npos)
+      << r.err;
+}
+
 TEST(Cli, VerboseSaysWhatItRead) {
   const auto r = run_cli(with_root("switch4", {"-v", "topology"}));
   ASSERT_EQ(r.status, 0);

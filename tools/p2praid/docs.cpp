@@ -144,6 +144,28 @@ void p2p_section(std::ostream& out) {
   out << ".PP\n" << roff("The QEMU q35 host bridge, 8086:29c0, is not whitelisted.") << "\n";
 }
 
+void table_section(std::ostream& out) {
+  prose(out, "TABLE FORMAT",
+        {"The table is one line in the syntax of the mainline dm raid target plus the "
+         "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
+         "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
+         "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
+         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. plan and table give no "
+         "metadata devices (-); create gives each member its metadata partition.",
+         "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
+         "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
+         "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
+         "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
+         "memory per member.",
+         "With --provider auto (the default), an array that gets no provider runs without P2P "
+         "(p2p_provider none), and plan, table and create warn, saying why: on stderr, and in "
+         "the warnings array of the JSON output of plan and table. When P2P memory is all that "
+         "is missing, the warning names the provider with the most free and the largest "
+         "--chunk that fits it. --provider none asks for no P2P and so gives no warning; "
+         "--provider BDF insists on that provider, and the plan is refused, with the reason, "
+         "if it cannot serve every member."});
+}
+
 void files_section(std::ostream& out) {
   out << ".SH FILES\n" << roff("p2praid-tool reads, below the sysfs root (--sysfs-root):") << "\n";
   for (const std::string_view f :
@@ -189,18 +211,7 @@ std::string man_page(const CommandLineDoc& doc) {
   command_sections(doc, out);
   levels_section(out);
   prose(out, "SIZES", {std::string("Sizes are ") + std::string(units::kSizeSyntax) + "."});
-  prose(out, "TABLE FORMAT",
-        {"The table is one line in the syntax of the mainline dm raid target plus the "
-         "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
-         "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
-         "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
-         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. plan and table give no "
-         "metadata devices (-); create gives each member its metadata partition.",
-         "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
-         "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
-         "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
-         "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
-         "memory per member."});
+  table_section(out);
   prose(out, "MEMBER LAYOUT",
         {"create gives every member a GPT partition table (written by sfdisk) with two "
          "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
