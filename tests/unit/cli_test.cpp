@@ -1,5 +1,10 @@
 // The command line: exit codes, messages, list and stop on a fake
 // device-mapper, and the built binary itself.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +31,7 @@ TEST(Cli, UsageErrorsExitWith3) {
            {"plan", "--level", "raid1", "--count", "two"},
            {"plan", "--level", "raid0", "--count", "2", "--chunk", "3k"},
            {"plan", "--level", "raid0", "--count", "2", "--chunk", "64KB"},
+           {"plan", "--level", "raid0", "--count", "2", "--chunk", "2G"},
            {"plan", "--level", "raid1", "--count", "2", "--provider", "03:00.0"},
            {"plan", "--level", "raid1", "--count", "2", "--policy", "random"},
            {"topology", "-o", "yaml"},
@@ -39,6 +45,19 @@ TEST(Cli, UsageErrorsExitWith3) {
     EXPECT_EQ(r.err.rfind("p2praid-tool: error: ", 0), 0U) << joined << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << joined;
   }
+}
+
+TEST(Cli, MemberCountsAreLimitedTo253) {
+  auto r = run_cli(with_root("switch4", {"plan", "--level", "raid0", "--count", "254"}));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("254"), std::string::npos) << r.err;
+  std::vector<std::string> args{"plan", "--level", "raid0", "--devices"};
+  for (int i = 0; i < 254; ++i) args.push_back("nvme" + std::to_string(i) + "n1");
+  r = run_cli(with_root("switch4", args));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("at most 253 members"), std::string::npos) << r.err;
+  r = run_cli(with_root("switch4", {"plan", "--level", "raid0", "--count", "253"}));
+  EXPECT_EQ(r.status, 5) << r.err;  // not enough drives
 }
 
 TEST(Cli, HelpAndVersionExitWith0) {
@@ -92,6 +111,36 @@ TEST(Cli, TableWarningsGoToStderr) {
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;
 }
 
+TEST(Cli, DroppedP2pIsAWarning) {
+  const std::vector<std::string> args{"--level", "raid0", "--count", "2", "--chunk", "64M"};
+  auto with = [&](std::vector<std::string> head) {
+    head.insert(head.end(), args.begin(), args.end());
+    return with_root("switch4", head);
+  };
+  auto r = run_cli(with({"table"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("p2p_provider none"), std::string::npos);
+  EXPECT_EQ(r.err.rfind("p2praid-tool: warning: no P2P (p2p_provider none): the array needs "
+                        "128 MiB",
+                        0),
+            0U)
+      << r.err;
+  for (const char* command : {"plan", "table"}) {
+    r = run_cli(with({"-o", "json", command}));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto warnings = nlohmann::json::parse(r.out)["warnings"];
+    ASSERT_EQ(warnings.size(), 1U) << command << ": " << r.out;
+    EXPECT_NE(warnings[0].get<std::string>().find("--chunk 32M or smaller"), std::string::npos);
+  }
+  r = run_cli(with({"table", "--provider", "none"}));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  r = run_cli(with({"table", "--provider", "0000:03:00.0"}));
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("64 MiB of P2P memory available, 128 MiB needed"), std::string::npos)
+      << r.err;
+}
+
 TEST(Cli, VerboseSaysWhatItRead) {
   const auto r = run_cli(with_root("switch4", {"-v", "topology"}));
   ASSERT_EQ(r.status, 0);
@@ -125,6 +174,46 @@ FakeDmClient::State two_arrays() {
   dm.devices.push_back(make_device(
       "r5", "raid-p2p", "raid5_ls 3 128 p2p_provider none 3 - 259:0 - 259:1 - 259:2", 1048576));
   return dm;
+}
+
+// A model string with a terminal escape, a newline and a byte that is not
+// UTF-8 comes out as visible text.
+TEST(Cli, TopologyShowsRawStringsSafely) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "p2praid-raw-model";
+  fs::remove_all(dir);
+  fs::copy(fixture_dir("switch4"), dir,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::ofstream(dir / "class/nvme/nvme0/model") << "QEMU\x1b[2J\nNVMe\xff\n";
+  const auto r = run_cli({"--sysfs-root", dir.string(), "topology"});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("QEMU\\x1b[2J\\x0aNVMe\uFFFD"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+}
+
+// A config file linked to /dev/zero, or a FIFO, fails the command with a
+// message naming the file, instead of reading forever or waiting for a writer.
+TEST(Cli, TopologyRefusesGarbageInSysfs) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "p2praid-garbage";
+  const fs::path config = dir / "devices/pci0000:00/0000:00:1c.0/config";
+  for (const bool fifo : {false, true}) {
+    fs::remove_all(dir);
+    fs::copy(fixture_dir("switch4"), dir,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    fs::remove(config);
+    if (fifo) {
+      ASSERT_EQ(::mkfifo(config.c_str(), 0600), 0);
+    } else {
+      fs::create_symlink("/dev/zero", config);
+    }
+    const auto r = run_cli({"--sysfs-root", dir.string(), "topology"});
+    EXPECT_EQ(r.status, 5);
+    EXPECT_EQ(r.err.rfind("p2praid-tool: error: " + config.string() + ": ", 0), 0U) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  fs::remove_all(dir);
 }
 
 TEST(Cli, ListShowsOnlyRaidP2pDevices) {

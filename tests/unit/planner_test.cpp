@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "p2praid/errors.hpp"
+#include "p2praid/size.hpp"
 #include "test_support.hpp"
 
 namespace p2praid::plan {
@@ -90,7 +91,9 @@ TEST_F(Switch4, SpreadPutsMirrorsUnderDifferentSwitches) {
   EXPECT_NE(p.members[0].attachment, p.members[1].attachment);
   EXPECT_NE(p.members[2].attachment, p.members[3].attachment);
   EXPECT_FALSE(p.provider.bdf);
-  EXPECT_TRUE(p.warnings.empty());
+  ASSERT_EQ(p.warnings.size(), 1U);  // no mirrors share a switch
+  EXPECT_EQ(p.warnings[0].rfind("no P2P (p2p_provider none): no published provider reaches", 0),
+            0U);
   EXPECT_NE(p.reasons.back().find("P2P cost of spreading"), std::string::npos);
 }
 
@@ -122,6 +125,70 @@ TEST_F(Switch4, ProviderNone) {
   const auto p = make_plan(t_, r);
   EXPECT_FALSE(p.provider.bdf);
   EXPECT_EQ(member_names(p), (std::vector<std::string>{"nvme0n1", "nvme1n1"}));
+  EXPECT_TRUE(p.warnings.empty());  // no P2P was asked for
+  r.chunk_bytes = 64 * units::kMiB;
+  r.level = "raid0";
+  EXPECT_TRUE(make_plan(t_, r).warnings.empty());
+}
+
+// auto without a provider says why; before, it printed p2p_provider none and
+// nothing else.
+TEST_F(Switch4, WarnsWhenNoCmbHasAChunkPerMember) {
+  Request r = count_request("raid0", 2);
+  r.chunk_bytes = 64 * units::kMiB;
+  auto p = make_plan(t_, r);
+  EXPECT_FALSE(p.provider.bdf);
+  ASSERT_EQ(p.warnings.size(), 1U);
+  EXPECT_EQ(p.warnings[0],
+            "no P2P (p2p_provider none): the array needs 128 MiB of P2P memory (64 MiB per "
+            "member), more than any published provider reaching the members has free (at most "
+            "64 MiB, on 0000:03:00.0 (nvme0 CMB)); use --chunk 32M or smaller to keep P2P, or "
+            "--provider none to plan without P2P and without this warning");
+  // The same with fixed members and with spread members.
+  r = device_request("raid0", {"nvme1n1", "nvme2n1"});
+  r.chunk_bytes = 64 * units::kMiB;
+  p = make_plan(t_, r);
+  ASSERT_EQ(p.warnings.size(), 1U);
+  EXPECT_NE(p.warnings[0].find("use --chunk 32M or smaller"), std::string::npos) << p.warnings[0];
+  r = count_request("raid0", 2, Policy::Spread);
+  r.chunk_bytes = 64 * units::kMiB;
+  t_.cpu.supports_p2pdma = true;  // on AMD Zen every provider reaches every drive
+  p = make_plan(t_, r);
+  EXPECT_EQ(member_names(p), (std::vector<std::string>{"nvme0n1", "nvme4n1"}));
+  ASSERT_EQ(p.warnings.size(), 1U);
+  EXPECT_NE(p.warnings[0].find("(at most 64 MiB, on 0000:03:00.0 (nvme0 CMB)); use --chunk 32M"),
+            std::string::npos)
+      << p.warnings[0];
+}
+
+TEST_F(Switch4, NoChunkAdviceForLevelsWithoutChunks) {
+  for (auto& [bdf, f] : t_.functions) {
+    if (f.p2pmem) f.p2pmem->available = 64 * units::kKiB;
+  }
+  const auto p = make_plan(t_, count_request("raid1", 2));
+  EXPECT_FALSE(p.provider.bdf);
+  ASSERT_EQ(p.warnings.size(), 1U);
+  EXPECT_EQ(p.warnings[0],
+            "no P2P (p2p_provider none): the array needs 128 KiB of P2P memory (64 KiB per "
+            "member), more than any published provider reaching the members has free (at most "
+            "64 KiB, on 0000:03:00.0 (nvme0 CMB)); use --provider none to plan without P2P and "
+            "without this warning");
+}
+
+TEST_F(Switch4, WarnsWhenNoProviderReachesTheMembers) {
+  const auto p = make_plan(t_, device_request("raid1", {"nvme4n1", "nvme5n1"}));
+  EXPECT_FALSE(p.provider.bdf);
+  ASSERT_EQ(p.warnings.size(), 1U);
+  // Providers with the same problem share one line.
+  const std::string unreachable =
+      " unreachable: no common upstream bridge, and host bridge pci0000:00 (8086:29c0) is not "
+      "in the P2PDMA whitelist";
+  EXPECT_EQ(p.warnings[0],
+            "no P2P (p2p_provider none): no published provider reaches every member: "
+            "0000:03:00.0 (nvme0 CMB), 0000:04:00.0 (nvme1 CMB), 0000:05:00.0 (nvme2 CMB), "
+            "0000:06:00.0 (nvme3 CMB): nvme4n1" +
+                unreachable + "; 0000:07:00.0 (nvme4 CMB): nvme5n1" + unreachable +
+                "; use --provider none to plan without P2P and without this warning");
 }
 
 TEST_F(Switch4, RefusesAnUnreachableProvider) {
@@ -212,6 +279,74 @@ TEST_F(Switch4, ChunkSizes) {
   EXPECT_NE(p.warnings[0].find("--chunk is ignored"), std::string::npos);
 }
 
+TEST_F(Switch4, ChunksLargerThanTheTargetTakes) {
+  // The target's limit is 2^21 sectors (RS_MAX_CHUNK); one chunk per member
+  // of 2^63 bytes also overflowed the P2P memory needed.
+  Request r = count_request("raid0", 2);
+  r.chunk_bytes = std::uint64_t{1} << 30;
+  EXPECT_THROW(make_plan(t_, r), CommandError);  // members too small, but a valid chunk
+  r.chunk_bytes = std::uint64_t{2} << 30;
+  const auto msg = error_of<UsageError>([&] { make_plan(t_, r); });
+  EXPECT_EQ(msg, "--chunk: 2 GiB is more than 1 GiB, the largest chunk raid-p2p takes") << msg;
+  r.chunk_bytes = std::uint64_t{1} << 63;
+  EXPECT_THROW(make_plan(t_, r), UsageError);
+}
+
+void set_sectors(topo::Topology& t, const std::string& name, std::uint64_t sectors) {
+  const auto it = std::find_if(t.namespaces.begin(), t.namespaces.end(),
+                               [&](const topo::Namespace& ns) { return ns.name == name; });
+  ASSERT_NE(it, t.namespaces.end()) << name;
+  it->sectors = sectors;
+}
+
+// 2^63 - 1 bytes: a block device's size is a loff_t.
+constexpr std::uint64_t kMaxSectors = 18014398509481983;
+
+TEST_F(Switch4, RefusesMembersLargerThanABlockDevice) {
+  // 12.5% apart, but the 10% check overflowed and let them through.
+  set_sectors(t_, "nvme0n1", std::uint64_t{1} << 62);
+  set_sectors(t_, "nvme1n1", (std::uint64_t{1} << 62) - (std::uint64_t{1} << 59));
+  const auto msg = error_of<CommandError>([&] {
+    make_plan(t_, device_request("raid1", {"nvme0n1", "nvme1n1"}));
+  });
+  EXPECT_EQ(msg.rfind("nvme0n1: 4611686018427387904 sectors, more than a block device can have "
+                      "(18014398509481983)",
+                      0),
+            0U)
+      << msg;
+  set_sectors(t_, "nvme0n1", kMaxSectors);
+  set_sectors(t_, "nvme1n1", kMaxSectors);
+  EXPECT_EQ(make_plan(t_, device_request("raid1", {"nvme0n1", "nvme1n1"})).length_sectors,
+            kMaxSectors);
+}
+
+TEST_F(Switch4, RefusesArraysLargerThanABlockDevice) {
+  for (const char* name : {"nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1"}) {
+    set_sectors(t_, name, kMaxSectors);
+  }
+  for (const char* level : {"linear", "raid0", "raid10", "raid5_ls", "raid6_zr"}) {
+    const auto msg = error_of<CommandError>([&] {
+      make_plan(t_, device_request(level, {"nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1"}));
+    });
+    EXPECT_NE(msg.find(std::string(level) + " over nvme0n1, nvme1n1, nvme2n1, nvme3n1 would have"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("more sectors than a block device can have"), std::string::npos) << msg;
+  }
+}
+
+TEST_F(Switch4, AtMost253Members) {
+  // md's and the target's limit (RP_MAX_DEVS).
+  auto msg = error_of<UsageError>([&] { make_plan(t_, count_request("raid0", 254)); });
+  EXPECT_EQ(msg, "--count 254: a raid-p2p array has at most 253 members") << msg;
+  std::vector<std::string> many;
+  for (int i = 0; i < 254; ++i) many.push_back("nvme" + std::to_string(i) + "n1");
+  msg = error_of<UsageError>([&] { make_plan(t_, device_request("raid0", many)); });
+  EXPECT_EQ(msg, "--devices names 254 drives: a raid-p2p array has at most 253 members") << msg;
+  // 253 is allowed, and this machine has too few drives for it.
+  EXPECT_THROW(make_plan(t_, count_request("raid0", 253)), CommandError);
+}
+
 TEST_F(Switch4, MajorMinorNames) {
   Request r = device_request("raid1", {"nvme0n1", "nvme1n1"});
   r.devnums = true;
@@ -238,13 +373,24 @@ TEST(Planner, SizesTooDifferent) {
 }
 
 TEST(Planner, NoCmbMeansNoProvider) {
-  const auto t = test::load_fixture("no-cmb");
+  auto t = test::load_fixture("no-cmb");
   const auto p = make_plan(t, count_request("raid1", 2));
   EXPECT_FALSE(p.provider.bdf);
   EXPECT_EQ(member_names(p), (std::vector<std::string>{"nvme0n1", "nvme1n1"}));
   EXPECT_TRUE(std::any_of(p.reasons.begin(), p.reasons.end(), [](const std::string& r) {
     return r.find("(there is none)") != std::string::npos;
   }));
+  ASSERT_EQ(p.warnings.size(), 1U);
+  EXPECT_EQ(p.warnings[0], "no P2P (p2p_provider none): " + t.source +
+                               " has no P2P memory provider (no p2pmem directory); use --provider "
+                               "none to plan without P2P and without this warning");
+  // P2P memory its driver keeps to itself.
+  t.functions.at("0000:03:00.0").p2pmem = topo::P2pMem{1 << 20, 1 << 20, false};
+  const auto q = make_plan(t, count_request("raid1", 2));
+  ASSERT_EQ(q.warnings.size(), 1U);
+  EXPECT_NE(q.warnings[0].find(": the P2P memory of 0000:03:00.0 (nvme0 CMB) is not published;"),
+            std::string::npos)
+      << q.warnings[0];
 }
 
 TEST(Planner, OneNamespacePerController) {

@@ -51,6 +51,19 @@ TEST(RaidLevel, UsableSizeFromTheSmallestMember) {
   EXPECT_EQ(usable("raid0", {100, 100}), 0U);  // smaller than a chunk
 }
 
+TEST(RaidLevel, UsableSizeSaturatesInsteadOfWrapping) {
+  // Before, 2 * 2^63 sectors came out as 0 and 3 * 2^62 as 2^62.
+  constexpr std::uint64_t kHalf = std::uint64_t{1} << 63;
+  constexpr std::uint64_t kQuarter = std::uint64_t{1} << 62;
+  EXPECT_EQ(usable("linear", {kHalf, kHalf}), UINT64_MAX);
+  EXPECT_EQ(usable("linear", {kHalf, kQuarter}), kHalf + kQuarter);
+  EXPECT_EQ(usable("raid0", {kHalf, kHalf}), UINT64_MAX);
+  EXPECT_EQ(usable("raid5", {kHalf, kHalf, kHalf}), UINT64_MAX);
+  EXPECT_EQ(usable("raid6", {kQuarter, kQuarter, kQuarter, kQuarter}), kHalf);
+  EXPECT_EQ(usable("raid10", {kHalf, kHalf, kHalf, kHalf}), UINT64_MAX);
+  EXPECT_EQ(usable("raid1", {kHalf, kHalf}), kHalf);
+}
+
 TEST(RaidLevel, Raid10LengthSuitsDmRaid) {
   // dm-raid divides len * copies by the member count; keep it exact.
   for (std::uint64_t n = 2; n <= 7; ++n) {

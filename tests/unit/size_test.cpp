@@ -51,6 +51,16 @@ TEST(ParseSize, RejectsOverflow) {
   EXPECT_EQ(parse_size("16777215T"), 16777215 * kTiB);
 }
 
+TEST(CheckedArithmetic, NulloptInsteadOfWrapping) {
+  EXPECT_EQ(checked_mul(kMaxSectors, kSectorSize), kMaxSectors * kSectorSize);
+  EXPECT_FALSE(checked_mul(kMaxSectors + 1, 2 * kSectorSize));
+  EXPECT_FALSE(checked_mul(UINT64_MAX, 2));
+  EXPECT_EQ(checked_mul(0, UINT64_MAX), 0U);
+  EXPECT_EQ(checked_add(UINT64_MAX - 1, 1), UINT64_MAX);
+  EXPECT_FALSE(checked_add(UINT64_MAX, 1));
+  EXPECT_EQ(kMaxSectors, (std::uint64_t{1} << 54) - 1);  // 2^63 - 1 bytes
+}
+
 TEST(FormatSize, ExactAndFractional) {
   EXPECT_EQ(format_size(0), "0 B");
   EXPECT_EQ(format_size(512), "512 B");

@@ -1,9 +1,12 @@
 #include "p2praid/topology.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "p2praid/errors.hpp"
 #include "test_support.hpp"
 
 namespace p2praid::topo {
@@ -123,6 +126,50 @@ TEST(Topology, StructureDecidesKindsWithoutConfigSpace) {
   EXPECT_EQ(t.function("0000:02:01.0")->acs, AcsState::Unknown);
   ASSERT_FALSE(t.warnings.empty());
   EXPECT_NE(t.warnings.back().find("run as root"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// A number in sysfs that is not one, or out of range, fails loading with
+// the file and the value; before, it became 0 or wrapped.
+TEST(Topology, RefusesBadNumbers) {
+  namespace fs = std::filesystem;
+  struct Case {
+    const char* file;
+    const char* content;
+    const char* message;
+  };
+  const fs::path dir = fs::temp_directory_path() / "p2praid-badnumbers";
+  for (const Case& c : {
+           Case{"devices/pci0000:00/0000:00:1c.0/vendor", "zz\n",
+                "vendor: \"zz\" is not a hexadecimal number"},
+           Case{"devices/pci0000:00/0000:00:1c.0/vendor", "0x1b360\n",
+                "vendor: 0x1b360 is out of range (at most 0xffff)"},
+           Case{"devices/pci0000:00/0000:00:1c.0/class", "0x1060400\n",
+                "class: 0x1060400 is out of range (at most 0xffffff)"},
+           Case{"bus/pci/devices/0000:03:00.0/p2pmem/published", "2\n",
+                "p2pmem/published: 2 is out of range (at most 1)"},
+           Case{"bus/pci/devices/0000:03:00.0/p2pmem/available", "-1\n",
+                "p2pmem/available: \"-1\" is not a decimal number"},
+           Case{"class/block/nvme0n1/size", "524288 sectors\n",
+                "/class/block/nvme0n1/size: \"524288 sectors\" is not a decimal number"},
+           Case{"class/block/nvme0n1/size", "18446744073709551615\n",
+                "/class/block/nvme0n1/size: 18446744073709551615 is out of range (at most "
+                "18014398509481983)"},
+       }) {
+    fs::remove_all(dir);
+    fs::copy(test::fixture_dir("switch4"), dir,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    std::ofstream(dir / c.file) << c.content;
+    const sysfs::FsReader reader(dir);
+    std::string msg;
+    try {
+      (void)load_topology(reader);
+    } catch (const CommandError& e) {
+      msg = e.what();
+    }
+    EXPECT_NE(msg.find(c.message), std::string::npos) << c.file << ": " << msg;
+    EXPECT_EQ(msg.rfind(dir.string(), 0), 0U) << msg;
+  }
   fs::remove_all(dir);
 }
 

@@ -134,7 +134,7 @@ void add_selection_options(CLI::App& app, SelectionOptions& s) {
                       ->type_name("DEV");
   auto* count =
       app.add_option("--count", s.count, "Choose this many namespaces, at most one per controller")
-          ->check(CLI::Range(1, 256).description(""))
+          ->check(CLI::Range(1U, raid::kMaxMembers).description(""))
           ->type_name("N");
   devices->excludes(count);
   app.add_option("--provider", s.provider,

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "p2praid/p2p.hpp"
+#include "p2praid/planner.hpp"
 #include "p2praid/raid_level.hpp"
 #include "p2praid/size.hpp"
+#include "p2praid/sysfs.hpp"
 #include "p2praid/topology.hpp"
 #include "p2praid/version.hpp"
 
@@ -113,6 +115,13 @@ void levels_section(std::ostream& out) {
              "copies. The mainline dm-raid constructor only asks for more members than parity "
              "devices (raid0 1, raid4 and raid5 2, raid6 3); p2praid-tool asks for more, as a "
              "one-member raid0 is a linear device and a two-member raid4 or raid5 a slow mirror.")
+      << "\n.PP\n"
+      << roff("An array has at most " + std::to_string(raid::kMaxMembers) +
+              " members, md's limit, which raid-p2p keeps: --count and --devices refuse more. "
+              "Chunks are powers of two from 4 KiB to " +
+              units::format_size(plan::kMaxChunkBytes) +
+              " (2^21 sectors, the largest the target takes). A member, or an array, larger "
+              "than a block device can be (2^63 - 1 bytes) is refused.")
       << "\n";
 }
 
@@ -135,6 +144,28 @@ void p2p_section(std::ostream& out) {
   out << ".PP\n" << roff("The QEMU q35 host bridge, 8086:29c0, is not whitelisted.") << "\n";
 }
 
+void table_section(std::ostream& out) {
+  prose(out, "TABLE FORMAT",
+        {"The table is one line in the syntax of the mainline dm raid target plus the "
+         "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
+         "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
+         "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
+         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. plan and table give no "
+         "metadata devices (-); create gives each member its metadata partition.",
+         "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
+         "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
+         "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
+         "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
+         "memory per member.",
+         "With --provider auto (the default), an array that gets no provider runs without P2P "
+         "(p2p_provider none), and plan, table and create warn, saying why: on stderr, and in "
+         "the warnings array of the JSON output of plan and table. When P2P memory is all that "
+         "is missing, the warning names the provider with the most free and the largest "
+         "--chunk that fits it. --provider none asks for no P2P and so gives no warning; "
+         "--provider BDF insists on that provider, and the plan is refused, with the reason, "
+         "if it cannot serve every member."});
+}
+
 void files_section(std::ostream& out) {
   out << ".SH FILES\n" << roff("p2praid-tool reads, below the sysfs root (--sysfs-root):") << "\n";
   for (const std::string_view f :
@@ -145,6 +176,17 @@ void files_section(std::ostream& out) {
         "/devices/system/cpu/modalias"}) {
     out << ".TP\n.I " << roff(f) << "\n";
   }
+  out << ".PP\n"
+      << roff(
+             "Links are followed as long as they resolve inside the sysfs root, as sysfs's own "
+             "relative links do. A file that resolves outside it, is not a regular file (a "
+             "FIFO, a device) or holds more than " +
+             std::to_string(sysfs::kMaxFileSize / units::kKiB) +
+             " KiB (a sysfs attribute holds at most a page, a PCI config file 4 KiB) fails the "
+             "command with a message naming the file. So does a number that is not one, in "
+             "full (\"42x\", \"\"), or is out of range for its file (a vendor ID above 0xffff, "
+             "a block device size above 2^63 - 1 bytes).")
+      << "\n";
 }
 
 }  // namespace
@@ -169,18 +211,7 @@ std::string man_page(const CommandLineDoc& doc) {
   command_sections(doc, out);
   levels_section(out);
   prose(out, "SIZES", {std::string("Sizes are ") + std::string(units::kSizeSyntax) + "."});
-  prose(out, "TABLE FORMAT",
-        {"The table is one line in the syntax of the mainline dm raid target plus the "
-         "p2p_provider parameter: 0 LEN raid-p2p RAID_TYPE #RAID_PARAMS CHUNK_SECTORS "
-         "[raid10_copies 2 raid10_format near] p2p_provider BDF|auto|none #RAID_DEVS META0 DATA0 "
-         "... As in mainline, the chunk size (in 512-byte sectors) is the first raid parameter "
-         "and is 0 for raid1 and linear; #RAID_PARAMS counts words. plan and table give no "
-         "metadata devices (-); create gives each member its metadata partition.",
-         "LEN is the usable size in sectors, from the smallest member rounded down to a chunk "
-         "multiple for striped levels: linear the sum, raid0 n*min, raid1 min, raid10 "
-         "n*min/2, raid4 and raid5 (n-1)*min, raid6 (n-2)*min.",
-         "The P2P provider needs one chunk (64 KiB for levels without chunks) of free P2P "
-         "memory per member."});
+  table_section(out);
   prose(out, "MEMBER LAYOUT",
         {"create gives every member a GPT partition table (written by sfdisk) with two "
          "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
@@ -196,6 +227,17 @@ std::string man_page(const CommandLineDoc& doc) {
          "the data partition labelled p2praid-data:NAME on the same disk; the label also names "
          "the array."});
   p2p_section(out);
+  prose(out, "OUTPUT",
+        {"Text output (-o normal) shows the strings it gets from sysfs and device-mapper "
+         "(models, serial numbers, names) as printable UTF-8: a control character as \\xHH "
+         "(ESC as \\x1b, a newline as \\x0a), another character a terminal does not print (a "
+         "C1 control such as U+009B, an unassigned code point) as \\uHHHH (\\UHHHHHHHH above "
+         "U+FFFF), a backslash as \\\\, and each byte that is not part of valid UTF-8 as U+FFFD, "
+         "the replacement character. Columns are aligned by the width a terminal gives the "
+         "text: two columns for East Asian wide characters, none for combining marks.",
+         "JSON output (-o json) escapes control characters as RFC 8259 requires and replaces "
+         "bytes that are not valid UTF-8 with U+FFFD, so it is valid JSON whatever sysfs "
+         "holds."});
   out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 3\n"
       << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
       << roff("The command failed or refused (unknown device, not enough drives, ...).") << "\n";

@@ -25,10 +25,20 @@ struct Drive {
   std::string attachment;
 };
 
+// A provider that was not taken, and why.
+struct Rejection {
+  const topo::PciFunction* provider = nullptr;
+  std::string text;  // "0000:03:00.0 (nvme0 CMB): has 64 MiB ..."
+  // What would still be wrong if no P2P memory were needed; empty if
+  // memory is all that is missing.
+  std::string besides_memory;
+};
+
 // What selection decided, before the plan is assembled.
 struct Selection {
   std::vector<Drive> drives;
   Provider provider;
+  std::vector<Rejection> rejected;  // by --provider auto
   std::vector<std::string> reasons;
   std::vector<std::string> warnings;
 };
@@ -49,6 +59,13 @@ std::string join(const std::vector<std::string>& items, std::string_view sep = "
     if (!out.empty()) out += sep;
     out += item;
   }
+  return out;
+}
+
+std::vector<std::string> texts(const std::vector<Rejection>& rejected) {
+  std::vector<std::string> out;
+  out.reserve(rejected.size());
+  for (const auto& r : rejected) out.push_back(r.text);
   return out;
 }
 
@@ -130,13 +147,37 @@ void check_member_count(const raid::Level& level, std::size_t n, const std::stri
   throw CommandError(why);
 }
 
+// A request for more members than an array can have.
+void check_member_limit(const Request& req) {
+  const auto limit =
+      ": a raid-p2p array has at most " + std::to_string(raid::kMaxMembers) + " members";
+  if (req.devices.size() > raid::kMaxMembers) {
+    throw UsageError("--devices names " + std::to_string(req.devices.size()) + " drives" + limit);
+  }
+  if (req.devices.empty() && req.count > raid::kMaxMembers) {
+    throw UsageError("--count " + std::to_string(req.count) + limit);
+  }
+}
+
+// A size no block device can have (the topology came from a broken tree).
+void check_member_sizes(const std::vector<Drive>& drives) {
+  for (const auto& d : drives) {
+    if (d.ns->sectors <= units::kMaxSectors) continue;
+    throw CommandError(d.ns->name + ": " + std::to_string(d.ns->sectors) +
+                       " sectors, more than a block device can have (" +
+                       std::to_string(units::kMaxSectors) + ")");
+  }
+}
+
 void check_sizes(const raid::Level& level, const std::vector<Drive>& drives) {
   if (level.family == raid::Family::Linear || drives.empty()) return;
   const auto by_size = [](const Drive& a, const Drive& b) { return a.ns->sectors < b.ns->sectors; };
   const auto& small = *std::min_element(drives.begin(), drives.end(), by_size);
   const auto& large = *std::max_element(drives.begin(), drives.end(), by_size);
   const std::uint64_t diff = large.ns->sectors - small.ns->sectors;
-  if (diff * 100 <= large.ns->sectors * kMaxSizeSpreadPercent) return;
+  const auto spread = units::checked_mul(diff, 100);
+  const auto allowed = units::checked_mul(large.ns->sectors, kMaxSizeSpreadPercent);
+  if (spread && allowed && *spread <= *allowed) return;
   throw CommandError("sizes too different: " + small.ns->name + " has " +
                      units::format_size(small.ns->bytes()) + ", " + large.ns->name + " has " +
                      units::format_size(large.ns->bytes()) + "; " + std::string(level.name) +
@@ -233,19 +274,19 @@ Provider provider_for(const Topology& t, const std::vector<Drive>& drives,
     return to_provider(t, fit, required);
   }
   std::optional<Fit> best;
-  std::vector<std::string> rejected;
   for (const auto* f : published_providers(t)) {
     Fit fit = evaluate(t, *f, drives, required);
     if (!fit.usable()) {
-      rejected.push_back(describe_provider(t, *fit.provider) + ": " + fit.problem);
+      sel.rejected.push_back(
+          {f, describe_provider(t, *f) + ": " + fit.problem, evaluate(t, *f, drives, 0).problem});
     } else if (!best || fit.total < best->total) {
       best = std::move(fit);
     }
   }
   if (!best) {
     sel.reasons.emplace_back("provider: none: no published P2P provider reaches every member" +
-                             std::string(rejected.empty() ? " (there is none)" : ":"));
-    for (const auto& r : rejected) sel.reasons.push_back("  " + r);
+                             std::string(sel.rejected.empty() ? " (there is none)" : ":"));
+    for (const auto& r : sel.rejected) sel.reasons.push_back("  " + r.text);
     return no_provider(required);
   }
   sel.reasons.push_back("provider: " + describe_provider(t, *best->provider) +
@@ -316,21 +357,23 @@ std::vector<Drive> closest_group(const Topology& t, const std::vector<Drive>& po
 std::optional<Fit> best_local_provider(const Topology& t, const std::vector<Drive>& pool,
                                        std::size_t n, std::uint64_t required,
                                        const std::vector<const topo::PciFunction*>& providers,
-                                       std::vector<Drive>& chosen, std::vector<std::string>& why) {
+                                       std::vector<Drive>& chosen, std::vector<Rejection>& why) {
   std::optional<Fit> best;
   for (const auto* f : providers) {
+    auto drives = nearest_drives(t, f->bdf, pool, n);
+    const std::string few = "reaches fewer than " + std::to_string(n) + " drives";
     if (const auto problem = provider_problem(*f, required); !problem.empty()) {
-      why.push_back(describe_provider(t, *f) + ": " + problem);
+      const auto besides = drives ? evaluate(t, *f, *drives, 0).problem : few;
+      why.push_back({f, describe_provider(t, *f) + ": " + problem, besides});
       continue;
     }
-    auto drives = nearest_drives(t, f->bdf, pool, n);
     if (!drives) {
-      why.push_back(f->bdf + ": reaches fewer than " + std::to_string(n) + " drives");
+      why.push_back({f, f->bdf + ": " + few, few});
       continue;
     }
     Fit fit = evaluate(t, *f, *drives, required);
     if (!fit.usable()) {
-      why.push_back(describe_provider(t, *fit.provider) + ": " + fit.problem);
+      why.push_back({f, describe_provider(t, *f) + ": " + fit.problem, fit.problem});
     } else if (!best || fit.total < best->total) {
       best = std::move(fit);
       chosen = std::move(*drives);
@@ -355,7 +398,7 @@ Selection select_locality(const Topology& t, const std::vector<Drive>& pool, std
   const auto providers =
       given ? std::vector<const topo::PciFunction*>{&requested_provider(t, choice.bdf)}
             : published_providers(t);
-  std::vector<std::string> why;
+  std::vector<Rejection> why;
   const auto best = best_local_provider(t, pool, n, required, providers, sel.drives, why);
   if (best) {
     sel.reasons.push_back("members: the " + std::to_string(n) + " drives nearest to provider " +
@@ -369,13 +412,14 @@ Selection select_locality(const Topology& t, const std::vector<Drive>& pool, std
   }
   if (given) {
     throw CommandError("--provider " + choice.bdf + ": no reachable provider for " +
-                       std::to_string(n) + " members: " + join(why, "; ") +
+                       std::to_string(n) + " members: " + join(texts(why), "; ") +
                        "; use --provider auto or --provider none");
   }
   sel.drives = closest_group(t, pool, n, sel);
   sel.reasons.push_back("provider: none: no published provider reaches " + std::to_string(n) +
                         " drives" + (why.empty() ? " (there is none)" : ":"));
-  for (const auto& w : why) sel.reasons.push_back("  " + w);
+  for (const auto& w : why) sel.reasons.push_back("  " + w.text);
+  sel.rejected = std::move(why);
   sel.provider.required = required;
   return sel;
 }
@@ -490,6 +534,84 @@ Selection select_by_count(const Topology& t, const Request& req, const raid::Lev
                                       : select_locality(t, pool, req.count, req.provider, required);
 }
 
+// --- P2P dropped ---------------------------------------------------------
+
+// "32M": a chunk size as --chunk takes it.
+std::string chunk_option(std::uint64_t bytes) {
+  if (bytes % units::kGiB == 0) return std::to_string(bytes / units::kGiB) + "G";
+  if (bytes % units::kMiB == 0) return std::to_string(bytes / units::kMiB) + "M";
+  return std::to_string(bytes / units::kKiB) + "K";
+}
+
+// Why an array gets no provider, and what would give it one.
+struct NoP2p {
+  std::string why;
+  std::string fix;  // "--chunk 32M or smaller to keep P2P", or empty
+};
+
+// P2P memory is all that is missing: the most any provider has free, and
+// the chunk size that would fit there.
+NoP2p short_of_memory(const Topology& t, const topo::PciFunction& roomiest,
+                      const raid::Level& level, std::uint64_t chunk, std::size_t n) {
+  const std::uint64_t free = roomiest.p2pmem->available;
+  NoP2p out;
+  out.why = "the array needs " + units::format_size(chunk * n) + " of P2P memory (" +
+            units::format_size(chunk) +
+            " per member), more than any published provider reaching the members has free (at "
+            "most " +
+            units::format_size(free) + ", on " + describe_provider(t, roomiest) + ")";
+  const std::uint64_t fits = std::bit_floor(free / n);
+  if (raid::is_striped(level) && fits >= kMinChunkBytes) {
+    out.fix = "--chunk " + chunk_option(fits) + " or smaller to keep P2P";
+  }
+  return out;
+}
+
+// Why --provider auto found no provider: the one thing to change if P2P
+// memory is all that is missing, else every provider's problem, providers
+// with the same problem together.
+NoP2p why_no_provider(const Topology& t, const Selection& sel, const raid::Level& level,
+                      std::uint64_t chunk, std::size_t n) {
+  const topo::PciFunction* roomiest = nullptr;
+  std::vector<std::pair<std::string, std::vector<std::string>>> problems;  // providers by problem
+  for (const auto& r : sel.rejected) {
+    auto it = std::find_if(problems.begin(), problems.end(),
+                           [&](const auto& p) { return p.first == r.besides_memory; });
+    if (it == problems.end()) it = problems.insert(problems.end(), {r.besides_memory, {}});
+    it->second.push_back(describe_provider(t, *r.provider));
+    if (r.besides_memory.empty() &&
+        (roomiest == nullptr || r.provider->p2pmem->available > roomiest->p2pmem->available)) {
+      roomiest = r.provider;
+    }
+  }
+  if (roomiest != nullptr) return short_of_memory(t, *roomiest, level, chunk, n);
+  if (!problems.empty()) {
+    std::vector<std::string> lines;
+    lines.reserve(problems.size());
+    for (const auto& [problem, providers] : problems) {
+      lines.push_back(join(providers) + ": " + problem);
+    }
+    return {"no published provider reaches every member: " + join(lines, "; "), {}};
+  }
+  std::vector<std::string> unpublished;
+  for (const auto* f : t.providers()) unpublished.push_back(describe_provider(t, *f));
+  if (!unpublished.empty())
+    return {"the P2P memory of " + join(unpublished) + " is not published", {}};
+  return {t.source + " has no P2P memory provider (no p2pmem directory)", {}};
+}
+
+// An array without P2P that nobody asked for is worth a warning; with
+// --provider none it is what was asked for, and --provider BDF refuses
+// instead.
+void warn_without_p2p(const Topology& t, const Request& req, const raid::Level& level,
+                      std::uint64_t chunk, Selection& sel) {
+  if (req.provider.mode != ProviderChoice::Mode::Auto || sel.provider.bdf) return;
+  const NoP2p no = why_no_provider(t, sel, level, chunk, sel.drives.size());
+  sel.warnings.push_back("no P2P (p2p_provider none): " + no.why + "; use " +
+                         (no.fix.empty() ? "" : no.fix + ", or ") +
+                         "--provider none to plan without P2P and without this warning");
+}
+
 // --- assembly -----------------------------------------------------------
 
 std::vector<Member> make_members(const raid::Level& level, const Selection& sel, bool devnums) {
@@ -573,6 +695,11 @@ void check_chunk(std::uint64_t bytes) {
     throw std::invalid_argument(units::format_size(bytes) +
                                 " is not a power of two of at least 4 KiB");
   }
+  if (bytes > kMaxChunkBytes) {
+    throw std::invalid_argument(units::format_size(bytes) + " is more than " +
+                                units::format_size(kMaxChunkBytes) +
+                                ", the largest chunk raid-p2p takes");
+  }
 }
 
 Plan make_plan(const Topology& t, const Request& req) {
@@ -582,12 +709,15 @@ Plan make_plan(const Topology& t, const Request& req) {
   plan.level = level;
   plan.policy = req.policy;
   const std::uint64_t chunk = chunk_bytes_of(req, *level, plan);
+  check_member_limit(req);
   const std::size_t n = req.devices.empty() ? req.count : req.devices.size();
-  const std::uint64_t required = chunk * n;
+  const std::uint64_t required = chunk * n;  // at most 1 GiB * 253
 
   Selection sel = req.devices.empty() ? select_by_count(t, req, *level, required)
                                       : select_given(t, req, *level, required);
+  check_member_sizes(sel.drives);
   check_sizes(*level, sel.drives);
+  warn_without_p2p(t, req, *level, chunk, sel);
   note_shared_mirrors(*level, req.policy, sel);
   warn_shared_controllers(*level, sel.drives, sel.warnings);
 
@@ -597,6 +727,11 @@ Plan make_plan(const Topology& t, const Request& req) {
   std::vector<std::uint64_t> sizes;
   for (const auto& m : plan.members) sizes.push_back(m.sectors);
   plan.length_sectors = raid::usable_sectors(*level, sizes, plan.chunk_sectors);
+  if (plan.length_sectors > units::kMaxSectors) {
+    throw CommandError(std::string(level->name) + " over " + join(names(sel.drives)) +
+                       " would have more sectors than a block device can have (" +
+                       std::to_string(units::kMaxSectors) + "); use fewer or smaller members");
+  }
   if (plan.length_sectors == 0) {
     throw CommandError("the members are too small for a " + units::format_size(chunk) +
                        " chunk; use a smaller --chunk");

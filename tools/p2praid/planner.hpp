@@ -33,10 +33,11 @@ ProviderChoice parse_provider(std::string_view text);
 
 inline constexpr std::uint64_t kDefaultChunkBytes = 64 * units::kKiB;
 inline constexpr std::uint64_t kMinChunkBytes = 4 * units::kKiB;  // dm-raid: 8 sectors
+inline constexpr std::uint64_t kMaxChunkBytes = units::kGiB;      // raid-p2p: 2^21 sectors
 // Members whose sizes differ by more than this share of the largest are refused.
 inline constexpr unsigned kMaxSizeSpreadPercent = 10;
 
-// Checks a chunk size: a power of two of at least 4 KiB. Throws std::invalid_argument.
+// Checks a chunk size: a power of two from 4 KiB to 1 GiB. Throws std::invalid_argument.
 void check_chunk(std::uint64_t bytes);
 
 struct Request {
@@ -81,9 +82,10 @@ struct Plan {
   dm::RaidTable table;
 };
 
-// Plans an array. Throws UsageError for contradictory requests and
-// CommandError for refusals (not enough drives, sizes too different, the
-// requested provider unusable, unknown devices).
+// Plans an array. Throws UsageError for contradictory requests (more than
+// raid::kMaxMembers members) and CommandError for refusals (not enough
+// drives, sizes too different, a member or the array larger than a block
+// device can be, the requested provider unusable, unknown devices).
 Plan make_plan(const topo::Topology& topology, const Request& request);
 
 }  // namespace p2praid::plan

@@ -1,5 +1,8 @@
 // The "json" format, in the style of lvm2's json_std: numbers unquoted,
-// missing values null, lists as arrays.
+// missing values null, lists as arrays. Strings hold whatever sysfs or
+// device-mapper gave: nlohmann escapes control characters as RFC 8259 asks
+// and replaces bytes that are not UTF-8 with U+FFFD, so the document stays
+// valid JSON.
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +40,7 @@ class JsonPrinter final : public Printer {
     for (const auto& section : report.sections) {
       std::visit([&](const auto& s) { add(s, doc); }, section);
     }
-    out << doc.dump(2) << '\n';
+    out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   }
 
  private:

@@ -1,4 +1,7 @@
-// The "normal" format: aligned text tables for people.
+// The "normal" format: aligned text tables for people. Every string goes
+// through text::escape(), so that what sysfs or device-mapper hold cannot
+// move the cursor, recolour the terminal or break a table's rows, and
+// columns are as wide as the terminal shows them.
 #include <algorithm>
 #include <sstream>
 #include <string>
@@ -7,6 +10,7 @@
 #include "p2praid/printer.hpp"
 #include "p2praid/printer_impl.hpp"
 #include "p2praid/size.hpp"
+#include "p2praid/text.hpp"
 
 namespace p2praid::output {
 namespace {
@@ -84,7 +88,7 @@ std::string tree_prefix(const std::vector<int>& depth, std::size_t row) {
   return prefix;
 }
 
-// Headings and cell texts; json_only columns stay empty.
+// Headings and escaped cell texts; json_only columns stay empty.
 Grid grid(const report::Table& t) {
   Grid cells(1);
   for (const auto& c : t.columns) cells[0].push_back(c.json_only ? "" : c.heading);
@@ -95,7 +99,7 @@ Grid grid(const report::Table& t) {
         line.emplace_back();
         continue;
       }
-      std::string text = cell_text(t.rows[r].at(c), t.columns[c].unit);
+      std::string text = text::escape(cell_text(t.rows[r].at(c), t.columns[c].unit));
       if (c == 0 && !t.depth.empty()) text.insert(0, tree_prefix(t.depth, r));
       line.push_back(std::move(text));
     }
@@ -106,7 +110,9 @@ Grid grid(const report::Table& t) {
 std::vector<std::size_t> widths(const Grid& cells) {
   std::vector<std::size_t> width(cells.front().size(), 0);
   for (const auto& row : cells) {
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      width[c] = std::max(width[c], text::width(row[c]));
+    }
   }
   return width;
 }
@@ -156,7 +162,7 @@ class TextPrinter final : public Printer {
       std::string line = " ";
       for (std::size_t c = 0; c < row.size(); ++c) {
         if (t.columns[c].json_only) continue;
-        const std::string pad(width[c] - row[c].size(), ' ');
+        const std::string pad(width[c] - text::width(row[c]), ' ');
         line += ' ';
         line += numeric_column(t, c) ? pad + row[c] : row[c] + pad;
       }
@@ -172,7 +178,7 @@ class TextPrinter final : public Printer {
     for (const auto& [col, value] : rec.fields) width = std::max(width, col.heading.size());
     for (const auto& [col, value] : rec.fields) {
       out << "  " << col.heading << ':' << std::string(width - col.heading.size() + 1, ' ')
-          << cell_text(value, col.unit) << '\n';
+          << text::escape(cell_text(value, col.unit)) << '\n';
     }
   }
 
@@ -180,17 +186,17 @@ class TextPrinter final : public Printer {
     if (!shown(notes.audience) || options_.quiet || notes.lines.empty()) return;
     title(notes.title, out);
     const char* indent = notes.title.empty() ? "" : "  ";
-    for (const auto& line : notes.lines) out << indent << line << '\n';
+    for (const auto& line : notes.lines) out << indent << text::escape(line) << '\n';
   }
 
   void render(const report::Text& text, std::ostream& out) const {
     if (!shown(text.audience)) return;
     if (text.title.empty()) {
-      out << text.value << '\n';
+      out << text::escape(text.value) << '\n';
       return;
     }
     title(text.title, out);
-    out << "  " << text.value << '\n';
+    out << "  " << text::escape(text.value) << '\n';
   }
 
   Options options_;

@@ -2,9 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <numeric>
+#include <optional>
+
+#include <dm-raid-p2p/superblock.h>
+
+#include "p2praid/size.hpp"
 
 namespace p2praid::raid {
+
+static_assert(kMaxMembers == RP_SB_MAX_MEMBERS, "the target's member limit");
+
 namespace {
 
 constexpr std::array<Level, 18> kLevels{{
@@ -121,29 +128,35 @@ std::string member_role(const Level& level, std::size_t index, std::size_t membe
 
 std::uint64_t usable_sectors(const Level& level, std::span<const std::uint64_t> member_sectors,
                              std::uint64_t chunk_sectors) {
+  constexpr std::uint64_t kTooLarge = UINT64_MAX;
   if (member_sectors.empty()) return 0;
   const std::uint64_t n = member_sectors.size();
   if (level.family == Family::Linear) {
-    return std::accumulate(member_sectors.begin(), member_sectors.end(), std::uint64_t{0});
+    std::optional<std::uint64_t> sum = 0;
+    for (const auto s : member_sectors) sum = sum ? units::checked_add(*sum, s) : std::nullopt;
+    return sum.value_or(kTooLarge);
   }
   std::uint64_t min = *std::min_element(member_sectors.begin(), member_sectors.end());
   if (is_striped(level) && chunk_sectors != 0) min -= min % chunk_sectors;
+  // Members' worth of data: raid10 n/2 (times min, then halved), parity levels n-1, n-2.
+  std::uint64_t data = n;
   switch (level.family) {
-    case Family::Raid0:
-      return n * min;
     case Family::Raid1:
-      return min;
-    case Family::Raid10:
-      return n * min / kRaid10Copies;
+      data = 1;
+      break;
     case Family::Raid4:
     case Family::Raid5:
-      return (n - 1) * min;
+      data = n - 1;
+      break;
     case Family::Raid6:
-      return n < 2 ? 0 : (n - 2) * min;
-    case Family::Linear:
+      data = n < 2 ? 0 : n - 2;
+      break;
+    default:
       break;
   }
-  return 0;
+  const auto total = units::checked_mul(data, min);
+  if (!total) return kTooLarge;
+  return level.family == Family::Raid10 ? *total / kRaid10Copies : *total;
 }
 
 }  // namespace p2praid::raid

@@ -34,6 +34,10 @@ struct Level {
 
 inline constexpr unsigned kRaid10Copies = 2;
 
+// The most members an array can have: md's limit, which the target keeps
+// (RP_MAX_DEVS, RP_SB_MAX_MEMBERS).
+inline constexpr unsigned kMaxMembers = 253;
+
 // All raid types, in the order they are documented.
 std::span<const Level> levels();
 
@@ -60,7 +64,8 @@ std::string member_role(const Level& level, std::size_t index, std::size_t membe
 //   linear: sum; raid0: n*min; raid1: min; raid10: n*min/copies;
 //   raid4/5: (n-1)*min; raid6: (n-2)*min,
 // where min is the smallest member, rounded down to a multiple of the chunk
-// for striped levels.
+// for striped levels. A result that does not fit in 64 bits is UINT64_MAX,
+// more than any block device has (units::kMaxSectors).
 std::uint64_t usable_sectors(const Level& level, std::span<const std::uint64_t> member_sectors,
                              std::uint64_t chunk_sectors);
 

@@ -360,6 +360,8 @@ report::Report plan(const plan::Plan& p) {
 report::Report table(const plan::Plan& p) {
   report::Report r;
   r.sections.emplace_back(table_text(p, ""));
+  r.sections.emplace_back(
+      report::Notes{"warnings", "Warnings", p.warnings, report::Audience::JsonOnly});
   return r;
 }
 

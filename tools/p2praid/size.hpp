@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +14,15 @@ inline constexpr std::uint64_t kKiB = 1024;
 inline constexpr std::uint64_t kMiB = kKiB * 1024;
 inline constexpr std::uint64_t kGiB = kMiB * 1024;
 inline constexpr std::uint64_t kTiB = kGiB * 1024;
+
+// The most 512-byte sectors a block device can have: Linux keeps its size
+// in bytes in a loff_t (2^63 - 1).
+inline constexpr std::uint64_t kMaxSectors =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / kSectorSize;
+
+// a * b and a + b, or nullopt if the result does not fit in 64 bits.
+std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b);
+std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b);
 
 // Help text describing what parse_size() accepts, for options and the man page.
 inline constexpr std::string_view kSizeSyntax =

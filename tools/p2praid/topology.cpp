@@ -6,6 +6,8 @@
 #include <charconv>
 #include <utility>
 
+#include "p2praid/size.hpp"
+
 namespace p2praid::topo {
 namespace fs = std::filesystem;
 
@@ -16,6 +18,8 @@ constexpr std::uint32_t kClassPciBridge = 0x0604;
 constexpr std::uint32_t kClassSemiTransparentBridge = 0x0609;
 constexpr unsigned kX86VendorAmd = 2;
 constexpr unsigned kFirstZenFamily = 0x17;
+constexpr std::uint64_t kMaxId = 0xffff;       // vendor and device IDs
+constexpr std::uint64_t kMaxClass = 0xffffff;  // base class, subclass, programming interface
 
 bool is_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
@@ -174,9 +178,10 @@ void Loader::load_function(const std::string& name) {
     return;
   }
   if (bdfs.size() > 1) f.upstream = bdfs[bdfs.size() - 2];
-  f.vendor = static_cast<std::uint16_t>(sysfs::read_hex(r_, *real / "vendor").value_or(0));
-  f.device = static_cast<std::uint16_t>(sysfs::read_hex(r_, *real / "device").value_or(0));
-  f.class_code = static_cast<std::uint32_t>(sysfs::read_hex(r_, *real / "class").value_or(0));
+  f.vendor = static_cast<std::uint16_t>(sysfs::read_hex(r_, *real / "vendor", kMaxId).value_or(0));
+  f.device = static_cast<std::uint16_t>(sysfs::read_hex(r_, *real / "device", kMaxId).value_or(0));
+  f.class_code =
+      static_cast<std::uint32_t>(sysfs::read_hex(r_, *real / "class", kMaxClass).value_or(0));
   const auto config = r_.read_file(*real / "config");
   const auto info = pci::parse_config(config.value_or(std::string()));
   f.pcie_type = info.pcie_type;
@@ -184,7 +189,7 @@ void Loader::load_function(const std::string& name) {
   f.acs = acs_state(config, info);
   if (const auto size = sysfs::read_u64(r_, *real / "p2pmem/size")) {
     f.p2pmem = P2pMem{*size, sysfs::read_u64(r_, *real / "p2pmem/available").value_or(0),
-                      sysfs::read_u64(r_, *real / "p2pmem/published").value_or(0) == 1};
+                      sysfs::read_u64(r_, *real / "p2pmem/published", 1).value_or(0) == 1};
   }
   t_.functions.emplace(name, std::move(f));
 }
@@ -286,7 +291,7 @@ void Loader::load_namespaces() {
     const fs::path dir = fs::path("/class/block") / name;
     Namespace ns;
     ns.name = name;
-    ns.sectors = sysfs::read_u64(r_, dir / "size").value_or(0);
+    ns.sectors = sysfs::read_u64(r_, dir / "size", units::kMaxSectors).value_or(0);
     ns.devnum = sysfs::read_attr(r_, dir / "dev").value_or("");
     ns.controllers = namespace_controllers(name);
     if (ns.controllers.empty()) {
