@@ -191,13 +191,24 @@ done
 # --- an unreachable member: rp-far0 in place of rp-sw3 ---------------------
 # raid-p2p bounces what goes to rp-far0; mainline md on 7.x takes P2P
 # buffers on raid0/1/10 but cannot reach rp-far0 with them. After the
-# jobs, md's own check compares the copies (raid1, raid10): mismatches
-# mean a write was acknowledged that did not reach every copy.
-# copies NAME LEVEL TARGET: check the copies of a redundant array and
-# record the mismatch count and the member health.
+# jobs, one sequential write of the whole array from the P2P buffer
+# (random jobs overlap writes in flight, which may leave copies that
+# differ on any raid1), then the target's own check compares the copies
+# (raid1, raid10): mismatches mean a write was acknowledged that did not
+# reach every copy.
+# copies NAME LEVEL TARGET DEV: write DEV once from the P2P buffer, check
+# the copies and record the write's outcome, the mismatch count and the
+# member health.
 copies() {
-	local name=$1 level=$2 target=$3 mism health i action
+	local name=$1 level=$2 target=$3 dev=$4 mism health i action fill=null
 	case $level in raid0-*) return 0 ;; esac
+	fio --name=fill --filename="$dev" --rw=write --bs=1M --iodepth=8 --ioengine=libaio \
+		--direct=1 --iomem="mmapshared:/sys/bus/pci/devices/$PROV/p2pmem/allocate" \
+		--output-format=json --output="$WORK/fill.json" >/dev/null 2>&1 || true
+	fill=$(jq 'def errname: if . == 121 then "EREMOTEIO" elif . == 5 then "EIO"
+		elif . == 22 then "EINVAL" else "errno \(.)" end;
+		.jobs[0].error | if . == 0 then null else errname end' "$WORK/fill.json" 2>/dev/null) ||
+		fill='"fio failed"'
 	if [ "$target" = md ]; then
 		local sys
 		sys=/sys/block/$(basename "$(readlink -f "/dev/md/$name")")/md
@@ -221,7 +232,9 @@ copies() {
 		health=$(field "$name" 3)
 	fi
 	jq -nc --arg level "$level" --arg target "$target" --argjson m "$mism" --arg h "$health" \
-		'{level: $level, target: $target, mismatch_sectors: $m, health: $h}' | tee -a "$COPIES" >&2
+		--argjson fill "$fill" \
+		'{level: $level, target: $target, fill_error: $fill, mismatch_sectors: $m, health: $h}' |
+		tee -a "$COPIES" >&2
 }
 DRIVES="sw0 sw1 sw2 far0"
 for level in $FAR_LEVELS; do
@@ -239,10 +252,10 @@ for level in $FAR_LEVELS; do
 	run_bench "${specs[@]}"
 	counters "bp-$level-far0" "$level-far0" >>"$COUNTERS"
 	log "raid-p2p $level-far0 counters: $(tail -n 1 "$COUNTERS")"
-	copies "bp-$level-far0" "$level-far0" raid-p2p
+	copies "bp-$level-far0" "$level-far0" raid-p2p "/dev/mapper/bp-$level-far0"
 	dmsetup remove "bp-$level-far0"
 	if [[ $TARGETS == *" md "* ]]; then
-		copies "bench-$level-far0" "$level-far0" md
+		copies "bench-$level-far0" "$level-far0" md "/dev/md/bench-$level-far0"
 		md_remove "bench-$level-far0"
 	fi
 done

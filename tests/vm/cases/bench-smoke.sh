@@ -40,5 +40,5 @@ expect_eq "raid1 with rp-far0: raid-p2p with P2P buffers ran" \
 check "raid1 with rp-far0: writes to rp-far0 bounced" \
 	jq_true 'any(.p2p_counters[]; .level == "raid1-far0" and .bounce_unreachable > 0)' "$R"
 expect_eq "raid1 with rp-far0: the copies match and every member is in" \
-	"$(jq -c '.copies' "$R")" '[{"level":"raid1-far0","target":"raid-p2p","mismatch_sectors":0,"health":"AAAA"}]'
+	"$(jq -c '.copies' "$R")" '[{"level":"raid1-far0","target":"raid-p2p","fill_error":null,"mismatch_sectors":0,"health":"AAAA"}]'
 finish
