@@ -1,5 +1,7 @@
 // create, assemble, status, replace, check and repair on a fake
 // device-mapper and fake block devices; the member layout; assembly rules.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -378,6 +380,102 @@ TEST(SyncActions, CheckRepairAndReplace) {
   r = run_cli({"replace", "r1", "/dev/nvme9n1", "/dev/nvme3n1", "-y"}, &dm, &devs);
   EXPECT_EQ(r.status, 5);
   EXPECT_NE(r.err.find("/dev/nvme9n1: not a member of r1"), std::string::npos) << r.err;
+}
+
+// --- replace ------------------------------------------------------------------
+
+// A running raid1 of nvme0n1 to nvme{members-1}n1 as the target shows it:
+// its live table, with `params` after the chunk size, names the members
+// by MAJOR:MINOR; its status says `health`, `action` and `ratio`.
+struct Running {
+  FakeDevices::State devs = four_disks();
+  FakeDmClient::State dm;
+};
+
+Running running_raid1(unsigned members, const std::string& params, const std::string& health = "",
+                      const std::string& action = "idle",
+                      const std::string& ratio = "32768/32768") {
+  Running r;
+  std::string devs;
+  for (unsigned i = 0; i < members; ++i) {
+    const std::string disk = "nvme" + std::to_string(i) + "n1";
+    add_member(r.devs, disk, "r1", i, members, 10);
+    devs += " " + devnums(r.devs, {disk + "p1", disk + "p2"});
+  }
+  const auto words = std::count(params.begin(), params.end(), ' ') + 3;
+  r.dm.devices.push_back(make_device("r1", "raid-p2p",
+                                     "raid1 " + std::to_string(words) + " 0 p2p_provider none" +
+                                         params + " " + std::to_string(members) + devs,
+                                     32768));
+  const std::string chars = health.empty() ? std::string(members, 'A') : health;
+  r.dm.status["r1"] = "raid1 " + std::to_string(members) + " " + chars + " " + ratio + " " +
+                      action + " 0 0 - 10 3 none 0 0";
+  return r;
+}
+
+// The target writes 'rebuild N' back into its table: a second replace must
+// not carry the first one's rebuild into the new table.
+TEST(Replace, DropsTheLastReplacesRebuild) {
+  auto r = running_raid1(3, " rebuild 2");
+  const auto res = run_cli({"replace", "r1", "0", "/dev/nvme3n1", "-y"}, &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  ASSERT_EQ(r.dm.reloads.size(), 1U);
+  EXPECT_NE(r.dm.reloads[0].find("raid1 5 0 p2p_provider none rebuild 0 3 "), std::string::npos)
+      << r.dm.reloads[0];
+  EXPECT_EQ(r.dm.reloads[0].find("rebuild 2"), std::string::npos) << r.dm.reloads[0];
+}
+
+// sync and nosync are creation-time words the target refuses beside rebuild.
+TEST(Replace, DropsSyncWords) {
+  auto r = running_raid1(2, " nosync");
+  const auto res = run_cli({"replace", "r1", "1", "/dev/nvme3n1", "-y"}, &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  ASSERT_EQ(r.dm.reloads.size(), 1U);
+  EXPECT_NE(r.dm.reloads[0].find("raid1 5 0 p2p_provider none rebuild 1 2 "), std::string::npos)
+      << r.dm.reloads[0];
+}
+
+// A table the target would refuse is refused before NEW is touched: here
+// the other member of a two-way mirror is missing from the table.
+TEST(Replace, RefusesAnUnrunnableTableBeforeWriting) {
+  auto r = running_raid1(2, "", "A-");
+  auto& params = r.dm.devices[0].targets[0].params;
+  params = params.substr(0, params.rfind(" 2 ") + 3) + devnums(r.devs, {"nvme0n1p1", "nvme0n1p2"}) +
+           " - -";
+  const auto res = run_cli({"replace", "r1", "0", "/dev/nvme3n1", "-y"}, &r.dm, &r.devs);
+  EXPECT_EQ(res.status, 5);
+  EXPECT_NE(res.err.find("r1: raid1 cannot rebuild member 0 while member 1 is missing"),
+            std::string::npos)
+      << res.err;
+  EXPECT_EQ(r.devs.partitioned.size(), 2U);  // only the members' own layout
+  EXPECT_TRUE(r.dm.reloads.empty());
+}
+
+TEST(Replace, RebuildTableAndRedundancyRules) {
+  const auto r6 = dm::parse_table(
+      "0 65536 raid-p2p raid6_zr 7 128 p2p_provider none rebuild 3 rebuild 1 4 - 1:1 - 1:2 - 1:3 "
+      "- 1:4");
+  const auto t = array::rebuild_table(r6, 2, {"-", "/dev/new"});
+  EXPECT_EQ(dm::format_table(t),
+            "0 65536 raid-p2p raid6_zr 5 128 p2p_provider none rebuild 2 4 - 1:1 - 1:2 - /dev/new "
+            "- 1:4");
+  EXPECT_NO_THROW(array::check_rebuild("r6", r6, 0, {{1, "failed"}}));
+  try {
+    array::check_rebuild("r6", r6, 0, {{1, "failed"}, {3, "missing"}});
+    FAIL() << "raid6 rebuilt with three members out";
+  } catch (const CommandError& e) {
+    EXPECT_NE(std::string(e.what()).find("r6: raid6_zr cannot rebuild member 0 while member 1 is "
+                                         "failed and member 3 is missing"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto r10 = dm::parse_table(
+      "0 65536 raid-p2p raid10 5 128 raid10_copies 2 raid10_format near 4 - 1:1 - 1:2 - 1:3 - "
+      "1:4");
+  EXPECT_THROW(array::check_rebuild("r10", r10, 0, {{1, "failed"}}), CommandError);
+  EXPECT_NO_THROW(array::check_rebuild("r10", r10, 0, {{2, "failed"}}));
+  const auto r0 = dm::parse_table("0 65536 raid-p2p raid0 1 128 2 - 1:1 - 1:2");
+  EXPECT_THROW(array::check_rebuild("r0", r0, 0, {}), CommandError);
 }
 
 }  // namespace

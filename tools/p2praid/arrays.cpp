@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "p2praid/errors.hpp"
+#include "p2praid/raid_level.hpp"
 #include "p2praid/size.hpp"
 
 namespace p2praid::array {
@@ -91,6 +92,50 @@ Assembly assemble_one(std::vector<const Candidate*> cands) {
   a.name = best != names.end() && !best->first.empty() ? best->first
                                                        : "p2praid-" + a.uuid().substr(0, 8);
   return a;
+}
+
+// md's enough() for raid10 (dm-target rs_raid10_enough()): every window of
+// `copies` members holding one chunk needs a member in service.
+bool raid10_enough(const dm::RaidParams& p, std::size_t disks, const std::vector<bool>& down) {
+  const std::size_t copies = p.raid10_copies.value_or(raid::kRaid10Copies);
+  const std::size_t step = p.raid10_format.value_or("near") == "near" ? copies : 1;
+  std::size_t first = 0;
+  do {
+    std::size_t up = 0;
+    for (std::size_t n = 0; n < copies; ++n) up += down[(first + n) % disks] ? 0 : 1;
+    if (up == 0) return false;
+    first = (first + step) % disks;
+  } while (first != 0);
+  return true;
+}
+
+// Whether an array of `level` runs with the `down` members out of service
+// (dm-target rs_check_redundancy()).
+bool runs_with(const raid::Level& level, const dm::RaidTable& t, const std::vector<bool>& down) {
+  const auto n = static_cast<std::size_t>(std::count(down.begin(), down.end(), true));
+  switch (level.family) {
+    case raid::Family::Linear:
+    case raid::Family::Raid0:
+      return n == 0;
+    case raid::Family::Raid1:
+      return n < down.size();
+    case raid::Family::Raid10:
+      return raid10_enough(dm::parse_raid_params(t.raid_params), down.size(), down);
+    case raid::Family::Raid4:
+    case raid::Family::Raid5:
+      return n <= 1;
+    case raid::Family::Raid6:
+      return n <= 2;
+  }
+  return false;
+}
+
+std::string join_and(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  }
+  return out;
 }
 
 }  // namespace
@@ -194,6 +239,54 @@ dm::RaidTable make_table(const Assembly& a, const std::string& p2p_provider) {
                           : dm::TableDevice{"-", "-"});
   }
   return t;
+}
+
+dm::RaidTable rebuild_table(const dm::RaidTable& live, std::size_t slot,
+                            const dm::TableDevice& fresh) {
+  dm::RaidTable t = live;
+  t.raid_params.clear();
+  const auto& words = live.raid_params;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0 && words[i] == "rebuild" && i + 1 < words.size()) {
+      ++i;  // and its member index
+    } else if (i == 0 || (words[i] != "sync" && words[i] != "nosync")) {
+      t.raid_params.push_back(words[i]);
+    }
+  }
+  t.raid_params.insert(t.raid_params.end(), {"rebuild", std::to_string(slot)});
+  t.devices.at(slot) = fresh;
+  return t;
+}
+
+void check_rebuild(const std::string& name, const dm::RaidTable& table, std::size_t slot,
+                   const DownMembers& down) {
+  const auto* level = raid::find_level(table.raid_type);
+  if (level == nullptr) {
+    throw CommandError(name + ": raid type '" + table.raid_type +
+                       "' is unknown to p2praid-tool; replace the member with dmsetup");
+  }
+  if (!raid::is_redundant(*level)) {
+    throw CommandError(name + ": " + table.raid_type +
+                       " has no redundancy to rebuild a member from; copy the data to a new "
+                       "array instead");
+  }
+  std::vector<bool> out(table.devices.size(), false);
+  std::vector<std::string> why;
+  for (std::size_t i = 0; i < table.devices.size(); ++i) {
+    if (i == slot) continue;
+    const auto it = down.find(i);
+    if (table.devices[i].data == "-" || it != down.end()) {
+      out[i] = true;
+      why.push_back("member " + std::to_string(i) + " is " +
+                    (it != down.end() ? it->second : std::string("missing")));
+    }
+  }
+  out.at(slot) = true;
+  if (runs_with(*level, table, out)) return;
+  throw CommandError(name + ": " + table.raid_type + " cannot rebuild member " +
+                     std::to_string(slot) + " while " + join_and(why) +
+                     ": too few members would be left to rebuild from; bring back or replace " +
+                     (why.size() == 1 ? "that member" : "those members") + " first");
 }
 
 }  // namespace p2praid::array

@@ -88,4 +88,23 @@ std::vector<Assembly> group(const std::vector<Candidate>& candidates);
 // The raid-p2p table of an assembled array.
 dm::RaidTable make_table(const Assembly& assembly, const std::string& p2p_provider);
 
+// The table that rebuilds member `slot` on `fresh`, made from the live
+// table `live`. The target writes every 'rebuild N' it was loaded with back
+// into its table, so the live table still carries the last replace's
+// rebuild; that one and 'sync'/'nosync' (words of an array's first start,
+// which the target refuses beside 'rebuild') are dropped, and only `slot`
+// gets 'rebuild'.
+dm::RaidTable rebuild_table(const dm::RaidTable& live, std::size_t slot,
+                            const dm::TableDevice& fresh);
+
+// Members that cannot serve as a source of a rebuild, by index, with why:
+// "missing", "failed".
+using DownMembers = std::map<std::size_t, std::string>;
+
+// Refuses, as the target would, a rebuild of member `slot` of `table` when
+// the level cannot run with that member and the `down` ones (and those the
+// table leaves out) out of service. Throws CommandError naming array `name`.
+void check_rebuild(const std::string& name, const dm::RaidTable& table, std::size_t slot,
+                   const DownMembers& down);
+
 }  // namespace p2praid::array

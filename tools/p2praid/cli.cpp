@@ -466,8 +466,11 @@ constexpr std::array<Command, 11> kCommands{{
     {"replace", "Rebuild a member of an array on a new drive",
      "Lays out NEW as create does, with the array's member size, and reloads the array's table "
      "with NEW in OLD's slot and 'rebuild <index>', so that the target rebuilds it from the "
-     "others. The array must be in sync otherwise. Destroys NEW's data: asks first unless -y. "
-     "Needs root and sfdisk.",
+     "others. The new table is the live one, which still carries the 'rebuild' of an earlier "
+     "replace: that one, and 'sync' or 'nosync', are dropped, so that only OLD's index is "
+     "rebuilt. The array must be in sync otherwise. A rebuild that the target would refuse (a "
+     "level without redundancy, too few other members in service) is refused before NEW is "
+     "written. Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
      setup_replace, run_replace},
     {"check", "Start a check of an array's redundancy",
      "Sends 'check' to the array: the target reads all copies or parity and counts "

@@ -389,8 +389,8 @@ int replace(const Env& env) {
                            member_data_sectors(env, table, all, *devs) * units::kSectorSize);
   const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
                                     [](const dm::TableDevice& d) { return d.meta != "-"; });
-  table.devices.at(slot) = {has_meta ? layout.meta : "-", layout.data};
-  table.raid_params.insert(table.raid_params.end(), {"rebuild", std::to_string(slot)});
+  array::check_rebuild(o.name, table, slot, {});
+  table = array::rebuild_table(table, slot, {has_meta ? layout.meta : "-", layout.data});
   if (o.dry_run) {
     env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
     return 0;
