@@ -263,6 +263,14 @@ TEST(Create, RefusesTakenNamesAndBusyDisks) {
   EXPECT_EQ(r.status, 5);
   EXPECT_NE(r.err.find("/dev/nvme1n1: in use (nvme1n1 is held by dm-0)"), std::string::npos)
       << r.err;
+  devs.devices[1].holders.clear();
+  devs.busy.insert("/dev/nvme0n1");
+  r = run_cli(on_switch4({"create", "r2", "--level", "raid1", "nvme0n1", "nvme1n1", "-y"}), &dm,
+              &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme0n1: in use (mounted, or open by another program)"),
+            std::string::npos)
+      << r.err;
   EXPECT_TRUE(devs.partitioned.empty());
   EXPECT_EQ(run_cli({"create", "bad/name", "--level", "raid1", "nvme0n1", "-y"}).status, 3);
 }
@@ -367,6 +375,7 @@ TEST(SyncActions, CheckRepairAndReplace) {
   const std::string members = member0 + " " + devnums(devs, {"nvme1n1p1", "nvme1n1p2"});
   dm.devices.push_back(
       make_device("r1", "raid-p2p", "raid1 3 0 p2p_provider none 2 " + members, 32768));
+  dm.status["r1"] = "raid1 2 AA 32768/32768 idle 0 0 - 10 3 none 0 0";
   ASSERT_EQ(run_cli({"check", "r1"}, &dm, &devs).status, 0);
   ASSERT_EQ(run_cli({"repair", "r1"}, &dm, &devs).status, 0);
   EXPECT_EQ(dm.messages, (std::vector<std::string>{"r1 check", "r1 repair"}));
@@ -476,6 +485,83 @@ TEST(Replace, RebuildTableAndRedundancyRules) {
   EXPECT_NO_THROW(array::check_rebuild("r10", r10, 0, {{2, "failed"}}));
   const auto r0 = dm::parse_table("0 65536 raid-p2p raid0 1 128 2 - 1:1 - 1:2");
   EXPECT_THROW(array::check_rebuild("r0", r0, 0, {}), CommandError);
+}
+
+// replace r1 OLD NEW -y on `r`; expects a refusal containing `message`
+// and that nothing was written to any drive.
+void expect_refused(Running& r, const std::string& old_member, const std::string& new_member,
+                    const std::string& message) {
+  const auto partitioned = r.devs.partitioned.size();
+  const auto res = run_cli({"replace", "r1", old_member, new_member, "-y"}, &r.dm, &r.devs);
+  EXPECT_EQ(res.status, 5) << old_member << " " << new_member;
+  EXPECT_NE(res.err.find(message), std::string::npos) << res.err;
+  EXPECT_EQ(r.devs.partitioned.size(), partitioned) << res.err;
+  EXPECT_TRUE(r.devs.zeroed.empty()) << res.err;
+  EXPECT_TRUE(r.dm.reloads.empty()) << res.err;
+}
+
+TEST(Replace, RefusesWhileTheArraySyncs) {
+  auto r = running_raid1(2, "", "AA", "resync", "100/32768");
+  expect_refused(r, "1", "/dev/nvme3n1",
+                 "r1: a resync is running (0.3% done); wait until 'p2praid-tool status r1' shows "
+                 "the array idle and in sync, then replace");
+  r = running_raid1(3, " rebuild 2", "AAa", "recover", "8192/32768");
+  expect_refused(r, "0", "/dev/nvme3n1", "r1: a recover is running (25.0% done)");
+  // Idle, but a member not in sync: the array has not finished rebuilding it.
+  r = running_raid1(3, "", "AaA", "idle", "8192/32768");
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "r1: member 1 is not in sync (25.0% done); wait until 'p2praid-tool status r1'");
+}
+
+TEST(Replace, TakesTheFailedMember) {
+  auto r = running_raid1(2, "", "AD", "idle", "32768/32768");
+  const auto res = run_cli({"replace", "r1", "1", "/dev/nvme3n1", "-y"}, &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  ASSERT_EQ(r.dm.reloads.size(), 1U);
+  // The failed member is out of service: the other one cannot be replaced.
+  r = running_raid1(2, "", "AD", "idle", "32768/32768");
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "r1: raid1 cannot rebuild member 0 while member 1 is failed");
+}
+
+TEST(Replace, RefusesAnOldThatIsNoMember) {
+  auto r = running_raid1(2, "");
+  expect_refused(r, "/dev/nvme9n1", "/dev/nvme3n1", "/dev/nvme9n1: not a member of r1");
+  expect_refused(r, "2", "/dev/nvme3n1", "2: not a member of r1 (its members are 0 to 1)");
+  expect_refused(r, "/dev/nvme3n1", "/dev/nvme2n1", "/dev/nvme3n1: not a member of r1");
+}
+
+TEST(Replace, RefusesANewThatIsAMember) {
+  auto r = running_raid1(2, "");
+  expect_refused(r, "0", "/dev/nvme1n1",
+                 "/dev/nvme1n1: holds member 1 of r1; give a drive that is in no array");
+  // A member of another running array.
+  add_member(r.devs, "nvme3n1", "r9", 0, 2, 5, 9);
+  r.dm.devices.push_back(make_device(
+      "r9", "raid-p2p",
+      "raid1 3 0 p2p_provider none 2 " + devnums(r.devs, {"nvme3n1p1", "nvme3n1p2"}) + " - -"));
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "/dev/nvme3n1: holds member 0 of r9; give a drive that is in no array");
+  // A member of a stopped array.
+  r.dm.devices.pop_back();
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "/dev/nvme3n1: holds member 0 of the stopped array r9 (/dev/nvme3n1p1)");
+}
+
+TEST(Replace, RefusesANewInUseOrTooSmall) {
+  auto r = running_raid1(2, "");
+  r.devs.devices.push_back(fake_disk("nvme4n1", 8, "259:4"));
+  expect_refused(r, "0", "/dev/nvme4n1", "/dev/nvme4n1: too small for 16 MiB of data");
+  r.devs.busy.insert("/dev/nvme3n1");
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "/dev/nvme3n1: in use (mounted, or open by another program)");
+  r.devs.busy.clear();
+  for (auto& d : r.devs.devices) {
+    if (d.name == "nvme3n1") d.holders = {"dm-7"};
+  }
+  expect_refused(r, "0", "/dev/nvme3n1", "/dev/nvme3n1: in use (nvme3n1 is held by dm-7)");
+  expect_refused(r, "0", "/dev/nvme1n1p2", "/dev/nvme1n1p2: not a whole disk");
+  expect_refused(r, "0", "/dev/nvme7n1", "/dev/nvme7n1: no such block device");
 }
 
 }  // namespace

@@ -31,6 +31,11 @@ void FakeDevices::zero(const std::string& path, std::uint64_t offset, std::uint6
   for (std::uint64_t i = offset; i < offset + length && i < bytes.size(); ++i) bytes[i] = 0;
 }
 
+std::optional<std::string> FakeDevices::in_use(const std::string& path) const {
+  if (state_->busy.count(path) == 0) return std::nullopt;
+  return "mounted, or open by another program";
+}
+
 void FakeDevices::partition(const std::string& path, const std::string& script,
                             unsigned partitions) {
   if (state_->fail_partition) throw CommandError(path + ": sfdisk failed (fake)");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ class FakeDevices final : public blk::Devices {
     std::vector<std::string> zeroed;                            // "PATH OFFSET LENGTH"
     std::optional<bool> confirm;  // the answer at the prompt; nullopt: no terminal
     bool fail_partition = false;
+    std::set<std::string> busy;  // paths that cannot be opened exclusively
   };
 
   explicit FakeDevices(State& state) : state_(&state) {}
@@ -29,6 +31,7 @@ class FakeDevices final : public blk::Devices {
   std::vector<std::uint8_t> read(const std::string& path, std::uint64_t offset,
                                  std::size_t length) const override;
   void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
+  std::optional<std::string> in_use(const std::string& path) const override;
   void partition(const std::string& path, const std::string& script, unsigned partitions) override;
 
  private:

@@ -110,6 +110,18 @@ class SystemDevices final : public Devices {
     }
   }
 
+  std::optional<std::string> in_use(const std::string& path) const override {
+    const int fd = ::open(path.c_str(),  // NOLINT(cppcoreguidelines-pro-type-vararg)
+                          O_RDONLY | O_EXCL | O_CLOEXEC);
+    if (fd >= 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (errno == EBUSY) return "mounted, or open by another program";
+    throw CommandError(path + ": cannot open: " + std::strerror(errno) +
+                       "; run as root, and check that the device exists");
+  }
+
   void partition(const std::string& path, const std::string& script, unsigned partitions) override {
     // sfdisk writes the table, wipes old signatures and has the kernel
     // re-read it; its messages go to our stderr.

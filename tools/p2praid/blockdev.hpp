@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ class Devices {
 
   // Writes zeros over [offset, offset + length), synchronously. Throws CommandError.
   virtual void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
+
+  // Why the device at `path` cannot be opened exclusively (O_EXCL: it is
+  // mounted, or a device-mapper or md device or a program holds it), or
+  // nullopt if it can. Throws CommandError if it cannot be opened at all.
+  virtual std::optional<std::string> in_use(const std::string& path) const = 0;
 
   // Writes a new partition table to the disk at `path` with sfdisk, from
   // `script` (sfdisk's input format), and waits until the kernel shows

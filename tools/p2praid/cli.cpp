@@ -444,7 +444,9 @@ constexpr std::array<Command, 11> kCommands{{
      "starts the array; create then reads the UUID back and gives the device the "
      "device-mapper UUID P2PRAID-<array UUID>, as assemble does (with --metadata off, "
      "P2PRAID-<random UUID>). If the kernel refuses the table or the UUID cannot be set, "
-     "the device is removed again. Destroys the members' data: asks first unless -y. "
+     "the device is removed again. Members in use (sysfs holders, or mounted or open: they "
+     "cannot be opened exclusively) are refused. Destroys the members' data: asks first unless "
+     "-y. "
      "Needs root and sfdisk.",
      setup_create, run_create},
     {"assemble", "Find arrays by their superblocks and start them",
@@ -468,9 +470,14 @@ constexpr std::array<Command, 11> kCommands{{
      "with NEW in OLD's slot and 'rebuild <index>', so that the target rebuilds it from the "
      "others. The new table is the live one, which still carries the 'rebuild' of an earlier "
      "replace: that one, and 'sync' or 'nosync', are dropped, so that only OLD's index is "
-     "rebuilt. The array must be in sync otherwise. A rebuild that the target would refuse (a "
-     "level without redundancy, too few other members in service) is refused before NEW is "
-     "written. Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
+     "rebuilt. Before anything is written to NEW, replace refuses, naming the array and what to "
+     "do: while a resync, rebuild, check or repair runs or another member is not in sync; when "
+     "OLD is not a member; when NEW is not a whole disk, holds a member of this or another "
+     "raid-p2p array (running, or stopped: a partition labelled p2praid-meta: or with a "
+     "superblock), is in use (sysfs holders, or it cannot be opened exclusively: mounted or "
+     "open) or is too small; and a rebuild that the target would refuse (a level without "
+     "redundancy, too few other members in service; failed and missing members count as out "
+     "of service). Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
      setup_replace, run_replace},
     {"check", "Start a check of an array's redundancy",
      "Sends 'check' to the array: the target reads all copies or parity and counts "

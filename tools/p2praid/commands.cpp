@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
 
 #include "p2praid/arrays.hpp"
@@ -43,6 +45,20 @@ dm::RaidTable live_table(const dm::Device& d) {
   throw CommandError(d.name + ": not a raid-p2p array; " + list_hint());
 }
 
+// The target's status of the array `name`.
+status::RaidStatus array_status(dm::Client& client, const std::string& name) {
+  for (const auto& t : client.status(name)) {
+    if (t.type != kType) continue;
+    try {
+      return status::parse(t.params);
+    } catch (const std::invalid_argument& e) {
+      throw CommandError(name + ": cannot read the target's status '" + t.params +
+                         "': " + e.what() + "; is p2praid-tool older than the target?");
+    }
+  }
+  throw CommandError(name + ": not a raid-p2p array; " + list_hint());
+}
+
 // The table as one device-mapper target (params: after the target type).
 dm::Target target_of(const dm::RaidTable& t) {
   dm::RaidTable body = t;
@@ -64,14 +80,23 @@ const blk::BlockDevice* find_block(const std::vector<blk::BlockDevice>& all,
   return it == all.end() ? nullptr : &*it;
 }
 
-// Refuses a disk that anything holds (a mapped device on it or a partition).
-void check_unused(const std::vector<blk::BlockDevice>& all, const std::string& disk) {
-  for (const auto& b : all) {
-    if (b.disk != disk || b.holders.empty()) continue;
+// Refuses a disk that anything holds (a mapped device on it or a partition,
+// as sysfs holders/ shows) or uses (a mount, a program: exclusive opens).
+void check_unused(const blk::Devices& devs, const std::vector<blk::BlockDevice>& all,
+                  const std::string& disk) {
+  const auto refuse = [&disk](const std::string& why) {
     std::string msg = "/dev/" + disk;
-    msg.append(": in use (").append(b.name).append(" is held by ").append(b.holders.front());
-    msg.append("); stop what uses it first ('lsblk /dev/").append(disk).append("' shows it)");
-    throw CommandError(msg);
+    msg.append(": in use (").append(why).append("); stop what uses it first ('lsblk /dev/");
+    throw CommandError(msg.append(disk).append("' shows it)"));
+  };
+  for (const auto& b : all) {
+    if (b.disk == disk && !b.holders.empty()) refuse(b.name + " is held by " + b.holders.front());
+  }
+  for (const auto& b : all) {
+    if (b.disk != disk) continue;
+    if (const auto why = devs.in_use(b.path)) {
+      refuse(b.partition != 0 ? *why + ": " + b.path : *why);
+    }
   }
 }
 
@@ -240,6 +265,8 @@ std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>&
       std::all_of(old_dev.begin(), old_dev.end(), [](char c) { return std::isdigit(c) != 0; })) {
     const std::size_t i = std::stoul(old_dev);
     if (i < t.devices.size()) return i;
+    throw CommandError(old_dev + ": not a member of " + name + " (its members are 0 to " +
+                       std::to_string(t.devices.size() - 1) + ")");
   }
   for (std::size_t i = 0; i < t.devices.size(); ++i) {
     for (const auto& dev : {t.devices[i].meta, t.devices[i].data}) {
@@ -252,6 +279,110 @@ std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>&
   }
   throw CommandError(old_dev + ": not a member of " + name + "; 'p2praid-tool status " + name +
                      "' lists its members (a member index works too)");
+}
+
+std::string percent(const status::RaidStatus& s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << s.sync_percent() << "% done";
+  return out.str();
+}
+
+// Refuses to replace member `slot` while the array syncs or another member
+// is not in sync; returns the members out of service (failed or missing),
+// which cannot serve as a source of the rebuild.
+array::DownMembers check_in_sync(const Env& env, dm::Client& client, std::size_t slot) {
+  const auto& name = env.options.name;
+  const auto s = array_status(client, name);
+  const std::string wait = "; wait until 'p2praid-tool status " + name +
+                           "' shows the array idle and in sync, then replace";
+  if (s.sync_action != "idle" && s.sync_action != "frozen") {
+    throw CommandError(name + ": a " + s.sync_action + " is running (" + percent(s) + ")" + wait);
+  }
+  array::DownMembers down;
+  bool all_in_sync = true;
+  for (std::size_t i = 0; i < s.members.size(); ++i) {
+    const auto health = s.members[i];
+    all_in_sync = all_in_sync && health == status::Health::InSync;
+    if (i == slot || health == status::Health::InSync) continue;
+    if (health == status::Health::Syncing) {
+      std::string msg = name + ": member " + std::to_string(i);
+      throw CommandError(msg.append(" is not in sync (").append(percent(s)).append(")") + wait);
+    }
+    down.emplace(i, std::string(status::to_string(health)));
+  }
+  if (all_in_sync && s.sync_done < s.sync_total) {
+    throw CommandError(name + ": the array is not in sync (" + percent(s) + ")" + wait);
+  }
+  return down;
+}
+
+std::string reuse_hint(const std::string& disk) {
+  return "; give a drive that is in no array (if its data is no longer needed, delete its "
+         "partitions with 'sfdisk --delete " +
+         disk + "' first)";
+}
+
+// Refuses a disk that holds a member of a running array (this one too).
+void check_not_running_member(dm::Client& client, const std::vector<blk::BlockDevice>& all,
+                              const blk::BlockDevice& disk) {
+  for (const auto& d : dm::with_target_type(client.devices(), kType)) {
+    dm::RaidTable t;
+    try {
+      t = live_table(d);
+    } catch (const std::invalid_argument&) {
+      continue;  // not a table this tool knows; holders still show the disk in use
+    }
+    for (std::size_t i = 0; i < t.devices.size(); ++i) {
+      for (const auto& dev : {t.devices[i].meta, t.devices[i].data}) {
+        const auto* b = find_block(all, dev);
+        if (b != nullptr && b->disk == disk.name) {
+          throw CommandError(disk.path + ": holds member " + std::to_string(i) + " of " + d.name +
+                             reuse_hint(disk.path));
+        }
+      }
+    }
+  }
+}
+
+// Refuses a disk with a member of a stopped array: a partition labelled as
+// one, or with a raid-p2p superblock.
+void check_not_stopped_member(const blk::Devices& devs, const std::vector<blk::BlockDevice>& all,
+                              const blk::BlockDevice& disk) {
+  for (const auto& b : all) {
+    if (b.disk != disk.name || b.partition == 0) continue;
+    std::optional<sb::Superblock> super;
+    try {
+      super = sb::decode(devs.read(b.path, 0, sb::size()));
+    } catch (const std::invalid_argument&) {
+    } catch (const CommandError&) {
+    }
+    const bool labelled = b.label.rfind(array::kMetaLabel, 0) == 0;
+    if (!super && !labelled) continue;
+    const std::string array_name = labelled ? b.label.substr(array::kMetaLabel.size())
+                                            : "of UUID " + sb::uuid_string(super->uuid);
+    throw CommandError(
+        disk.path + ": holds " +
+        (super ? "member " + std::to_string(super->member) : std::string("a member")) +
+        " of the stopped array " + array_name + " (" + b.path + ")" + reuse_hint(disk.path));
+  }
+}
+
+// NEW: a whole disk that is in no array and that nothing uses.
+const blk::BlockDevice& check_new_drive(const Env& env, dm::Client& client,
+                                        const blk::Devices& devs,
+                                        const std::vector<blk::BlockDevice>& all) {
+  const auto& given = env.options.new_member;
+  const auto* fresh = find_block(all, given);
+  if (fresh == nullptr) {
+    throw CommandError(given + ": no such block device; give the new drive (such as /dev/nvme4n1)");
+  }
+  if (fresh->partition != 0) {
+    throw CommandError(given + ": not a whole disk; give the new drive (such as /dev/nvme4n1)");
+  }
+  check_not_running_member(client, all, *fresh);
+  check_not_stopped_member(devs, all, *fresh);
+  check_unused(devs, all, fresh->name);
+  return *fresh;
 }
 
 // Data sectors per member, from a present member's superblock.
@@ -281,7 +412,7 @@ int create(const Env& env) {
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
   const CreatePlan c = plan_create(env, all);
-  for (const auto& l : c.layouts) check_unused(all, l.disk);
+  for (const auto& l : c.layouts) check_unused(*devs, all, l.disk);
   if (o.dry_run) {
     env.printer.print(reports::created(o.name, c.plan, c.layouts, c.table, true), env.out);
     return 0;
@@ -351,16 +482,7 @@ int status(const Env& env) {
   const auto all = devs->list();
   std::vector<reports::ArrayStatus> states;
   for (const auto& d : arrays) {
-    reports::ArrayStatus s{d.name, live_table(d), {}, {}};
-    for (const auto& t : client->status(d.name)) {
-      if (t.type != kType) continue;
-      try {
-        s.status = status::parse(t.params);
-      } catch (const std::invalid_argument& e) {
-        throw CommandError(d.name + ": cannot read the target's status '" + t.params +
-                           "': " + e.what() + "; is p2praid-tool older than the target?");
-      }
-    }
+    reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}};
     for (const auto& dev : s.table.devices) {
       const auto* b = find_block(all, dev.data);
       s.member_devices.push_back(b != nullptr ? b->path : dev.data);
@@ -377,19 +499,16 @@ int replace(const Env& env) {
   auto table = live_table(find_array(*client, o.name));
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
+  // Every check that can refuse comes before anything is written to NEW.
   const std::size_t slot = slot_of(table, all, o.old_member, o.name);
-  const auto* fresh = find_block(all, o.new_member);
-  if (fresh == nullptr || fresh->partition != 0) {
-    throw CommandError(o.new_member +
-                       ": not a whole disk; give the new drive (such as /dev/nvme4n1)");
-  }
-  check_unused(all, fresh->name);
+  const auto down = check_in_sync(env, *client, slot);
+  const auto& fresh = check_new_drive(env, *client, *devs, all);
   const auto layout =
-      array::layout_member(o.name, fresh->name, fresh->sectors,
+      array::layout_member(o.name, fresh.name, fresh.sectors,
                            member_data_sectors(env, table, all, *devs) * units::kSectorSize);
   const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
                                     [](const dm::TableDevice& d) { return d.meta != "-"; });
-  array::check_rebuild(o.name, table, slot, {});
+  array::check_rebuild(o.name, table, slot, down);
   table = array::rebuild_table(table, slot, {has_meta ? layout.meta : "-", layout.data});
   if (o.dry_run) {
     env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
