@@ -1,6 +1,7 @@
 // create, assemble, status, replace, check and repair on a fake
 // device-mapper and fake block devices; the member layout; assembly rules.
 #include <algorithm>
+#include <cerrno>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -341,6 +342,38 @@ TEST(Assemble, ConflictsCorruptionAndDryRun) {
   EXPECT_TRUE(dm.devices.empty());
   EXPECT_EQ(run_cli({"assemble"}, &dm, &devs).status, 3);
   EXPECT_EQ(run_cli({"assemble", "nope"}, &dm, &devs).status, 5);
+}
+
+// As non-root, opening the devices fails with EACCES: that is reported,
+// naming the device, not taken for "no member found".
+TEST(Assemble, ReportsPermissionErrors) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  for (const auto& d : devs.devices) devs.denied.insert(d.path);
+  FakeDmClient::State dm;
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"assemble", "r1"}, {"assemble", "--scan"}}) {
+    const auto r = run_cli(args, &dm, &devs);
+    EXPECT_EQ(r.status, 5);
+    EXPECT_NE(r.err.find("/dev/nvme0n1: permission denied; run p2praid-tool as root"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("no raid-p2p member"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(dm.devices.empty());
+}
+
+TEST(Blockdev, OpenErrors) {
+  EXPECT_THROW(blk::throw_open_error("/dev/nvme0n1", EACCES), PermissionError);
+  EXPECT_THROW(blk::throw_open_error("/dev/nvme0n1", EPERM), PermissionError);
+  try {
+    blk::throw_open_error("/dev/nvme0n1", ENOENT);
+  } catch (const PermissionError&) {
+    FAIL() << "ENOENT taken for a permission error";
+  } catch (const CommandError& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/nvme0n1: cannot open: No such file or directory");
+  }
 }
 
 TEST(Status, ReportsHealthSyncAndCounters) {

@@ -1,6 +1,7 @@
 #include "fake_devices.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <regex>
 
 #include "p2praid/errors.hpp"
@@ -16,6 +17,7 @@ std::vector<blk::BlockDevice> FakeDevices::list() const {
 
 std::vector<std::uint8_t> FakeDevices::read(const std::string& path, std::uint64_t offset,
                                             std::size_t length) const {
+  if (state_->denied.count(path) != 0) blk::throw_open_error(path, EACCES);
   const auto it = state_->contents.find(path);
   std::vector<std::uint8_t> out(length, 0);
   if (it == state_->contents.end()) return out;

@@ -22,7 +22,8 @@ class FakeDevices final : public blk::Devices {
     std::vector<std::string> zeroed;                            // "PATH OFFSET LENGTH"
     std::optional<bool> confirm;  // the answer at the prompt; nullopt: no terminal
     bool fail_partition = false;
-    std::set<std::string> busy;  // paths that cannot be opened exclusively
+    std::set<std::string> busy;    // paths that cannot be opened exclusively
+    std::set<std::string> denied;  // paths that only root may open
   };
 
   explicit FakeDevices(State& state) : state_(&state) {}

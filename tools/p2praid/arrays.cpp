@@ -184,6 +184,8 @@ std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string
     std::vector<std::uint8_t> bytes;
     try {
       bytes = devices.read(d.path, 0, sb::size());
+    } catch (const PermissionError&) {
+      throw;  // not root: every device would look empty
     } catch (const CommandError&) {
       continue;  // unreadable (an empty drive slot, a dead drive): not ours to judge
     }

@@ -28,10 +28,7 @@ class Fd {
  public:
   Fd(const std::string& path, int flags)
       : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {  // NOLINT(cppcoreguidelines-pro-type-vararg)
-    if (fd_ < 0) {
-      throw CommandError(path + ": cannot open: " + std::strerror(errno) +
-                         "; run as root, and check that the device exists");
-    }
+    if (fd_ < 0) throw_open_error(path, errno);
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
@@ -118,8 +115,7 @@ class SystemDevices final : public Devices {
       return std::nullopt;
     }
     if (errno == EBUSY) return "mounted, or open by another program";
-    throw CommandError(path + ": cannot open: " + std::strerror(errno) +
-                       "; run as root, and check that the device exists");
+    throw_open_error(path, errno);
   }
 
   void partition(const std::string& path, const std::string& script, unsigned partitions) override {
@@ -192,6 +188,13 @@ class SystemDevices final : public Devices {
 };
 
 }  // namespace
+
+void throw_open_error(const std::string& path, int error) {
+  if (error == EACCES || error == EPERM) {
+    throw PermissionError(path + ": permission denied; run p2praid-tool as root");
+  }
+  throw CommandError(path + ": cannot open: " + std::strerror(error));
+}
 
 std::string partition_name(const std::string& disk, unsigned number) {
   const bool digit_end = !disk.empty() && std::isdigit(static_cast<unsigned char>(disk.back()));

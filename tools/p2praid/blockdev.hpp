@@ -54,6 +54,10 @@ class Devices {
                          unsigned partitions) = 0;
 };
 
+// Throws the error of opening `path` failing with `error` (an errno):
+// PermissionError for EACCES and EPERM, else CommandError.
+[[noreturn]] void throw_open_error(const std::string& path, int error);
+
 // The partitions of `disk` ("nvme0n1") are "nvme0n1p1", ...; of "sda", "sda1".
 std::string partition_name(const std::string& disk, unsigned number);
 

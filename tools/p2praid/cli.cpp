@@ -457,7 +457,8 @@ constexpr std::array<Command, 11> kCommands{{
      "a member index are named and left out. An array with a missing member is refused, naming "
      "the member, unless --degraded. Arrays are named from their partition labels and get the "
      "device-mapper UUID P2PRAID-<array UUID>; arrays already running are left alone. "
-     "Needs root.",
+     "Needs root: a device it may not open is named, with the advice to run as root, rather "
+     "than skipped.",
      setup_assemble, run_assemble},
     {"status", "Show health, sync progress and P2P counters of arrays",
      "For the array NAME, or every raid-p2p array: health of every member (in_sync, syncing, "

@@ -354,6 +354,8 @@ void check_not_stopped_member(const blk::Devices& devs, const std::vector<blk::B
     try {
       super = sb::decode(devs.read(b.path, 0, sb::size()));
     } catch (const std::invalid_argument&) {
+    } catch (const PermissionError&) {
+      throw;
     } catch (const CommandError&) {
     }
     const bool labelled = b.label.rfind(array::kMetaLabel, 0) == 0;
@@ -393,6 +395,8 @@ std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
     if (d.meta == "-" || b == nullptr) continue;
     try {
       return sb::decode(devs.read(b->path, 0, sb::size())).data_sectors;
+    } catch (const PermissionError&) {
+      throw;
     } catch (const std::exception& e) {
       env.log.info(b->path + ": " + e.what());
     }

@@ -37,4 +37,11 @@ class CommandError : public Error {
   explicit CommandError(const std::string& message) : Error(ExitCode::Failed, message) {}
 };
 
+// The command may not do what it must (EACCES, EPERM): the message names
+// the device or file and says to run as root. Never taken for "absent".
+class PermissionError : public CommandError {
+ public:
+  explicit PermissionError(const std::string& message) : CommandError(message) {}
+};
+
 }  // namespace p2praid
