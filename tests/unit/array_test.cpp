@@ -562,6 +562,18 @@ TEST(Replace, RefusesAnOldThatIsNoMember) {
   expect_refused(r, "/dev/nvme9n1", "/dev/nvme3n1", "/dev/nvme9n1: not a member of r1");
   expect_refused(r, "2", "/dev/nvme3n1", "2: not a member of r1 (its members are 0 to 1)");
   expect_refused(r, "/dev/nvme3n1", "/dev/nvme2n1", "/dev/nvme3n1: not a member of r1");
+  // An index past what std::stoul takes is no member either, not "stoul".
+  expect_refused(r, "99999999999999999999999", "/dev/nvme3n1",
+                 "99999999999999999999999: not a member of r1 (its members are 0 to 1)");
+}
+
+// A live table this tool cannot read is named, not reported as the parser's words.
+TEST(Replace, NamesAnUnreadableLiveTable) {
+  auto r = running_raid1(2, "");
+  r.dm.devices[0].targets[0].params = "raid1 3 0 p2p_provider none 2 1:1";
+  expect_refused(r, "0", "/dev/nvme3n1",
+                 "r1: cannot read its table 'raid1 3 0 p2p_provider none 2 1:1' (missing "
+                 "data device); is p2praid-tool older than the target?");
 }
 
 TEST(Replace, RefusesANewThatIsAMember) {

@@ -1,9 +1,13 @@
 // The command line: exit codes, messages, list and stop on a fake
 // device-mapper, and the built binary itself.
+#include "p2praid/cli.hpp"
+
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -162,6 +166,21 @@ TEST(Cli, TopologyJsonIsTyped) {
   EXPECT_EQ(doc["controllers"][0]["namespaces"], nlohmann::json::array({"nvme0n1"}));
   EXPECT_TRUE(doc["warnings"].is_array());
   EXPECT_TRUE(doc["pci"][0]["upstream"].is_null());
+}
+
+// An exception that no command turned into a message is reported as a bug,
+// not as the library's words alone ("stoul").
+TEST(Cli, UnexpectedExceptionsAreReportedAsBugs) {
+  cli::Services services;
+  services.dm = [](const Log& /*log*/) -> std::unique_ptr<dm::Client> {
+    throw std::out_of_range("stoul");
+  };
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(cli::run({"list"}, out, err, services), 5);
+  EXPECT_EQ(err.str(),
+            "p2praid-tool: error: internal error (stoul); this is a bug in p2praid-tool, please "
+            "report it\n");
 }
 
 // --- list and stop --------------------------------------------------------------

@@ -643,7 +643,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     err << "p2praid-tool: error: " << e.what() << '\n';
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    err << "p2praid-tool: error: " << e.what() << '\n';
+    // Commands turn what they expect into an Error with a full message;
+    // anything else is a bug, not a message for the user.
+    err << "p2praid-tool: error: internal error (" << e.what()
+        << "); this is a bug in p2praid-tool, please report it\n";
     return static_cast<int>(ExitCode::Failed);
   } catch (...) {
     err << "p2praid-tool: error: unexpected failure\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -40,7 +41,13 @@ dm::Device find_array(dm::Client& client, const std::string& name) {
 
 dm::RaidTable live_table(const dm::Device& d) {
   for (const auto& t : d.targets) {
-    if (t.type == kType) return dm::parse_target(t.start, t.length, t.type, t.params);
+    if (t.type != kType) continue;
+    try {
+      return dm::parse_target(t.start, t.length, t.type, t.params);
+    } catch (const std::invalid_argument& e) {
+      throw CommandError(d.name + ": cannot read its table '" + t.params + "' (" + e.what() +
+                         "); is p2praid-tool older than the target?");
+    }
   }
   throw CommandError(d.name + ": not a raid-p2p array; " + list_hint());
 }
@@ -261,10 +268,11 @@ std::string assemble_one(const Env& env, dm::Client& client, const std::vector<d
 // metadata partition, or the whole disk).
 std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>& all,
                     const std::string& old_dev, const std::string& name) {
-  if (!old_dev.empty() &&
-      std::all_of(old_dev.begin(), old_dev.end(), [](char c) { return std::isdigit(c) != 0; })) {
-    const std::size_t i = std::stoul(old_dev);
-    if (i < t.devices.size()) return i;
+  std::size_t i = 0;
+  const std::string_view text = old_dev;
+  const auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+  if (!text.empty() && rest == text.data() + text.size()) {  // an index
+    if (ec == std::errc() && i < t.devices.size()) return i;
     throw CommandError(old_dev + ": not a member of " + name + " (its members are 0 to " +
                        std::to_string(t.devices.size() - 1) + ")");
   }
@@ -329,7 +337,7 @@ void check_not_running_member(dm::Client& client, const std::vector<blk::BlockDe
     dm::RaidTable t;
     try {
       t = live_table(d);
-    } catch (const std::invalid_argument&) {
+    } catch (const CommandError&) {
       continue;  // not a table this tool knows; holders still show the disk in use
     }
     for (std::size_t i = 0; i < t.devices.size(); ++i) {
