@@ -64,6 +64,42 @@ TEST(Cli, MemberCountsAreLimitedTo253) {
   EXPECT_EQ(r.status, 5) << r.err;  // not enough drives
 }
 
+// CLI11's own words ("Value 0 not in range", "Check ... FAILED") are
+// rewritten into the tool's.
+TEST(Cli, UsageErrorsSpeakTheToolsWords) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"plan", "--level", "raid7", "--count", "2"},
+       "--level: 'raid7' is not one of linear, raid0, raid1, raid10, raid4, "},
+      {{"plan", "--level", "raid1", "--count", "0"}, "--count: '0' is not a number from 1 to 253"},
+      {{"plan", "--level", "raid1", "--count", "two"},
+       "--count: 'two' is not a number from 1 to 253"},
+      {{"topology", "-o", "yaml"}, "--output: 'yaml' is not one of normal, json"},
+      {{"topology", "-o", "1"}, "--output: '1' is not one of normal, json"},
+      {{"create", "r1", "--level", "raid1", "x", "--metadata", "maybe"},
+       "--metadata: 'maybe' is not one of on, off"},
+      {{"plan", "--level", "raid1", "--count", "2", "--policy", "random"},
+       "--policy: 'random' is not one of locality, spread"},
+      {{"--sysfs-root", "/nonexistent/dir", "topology"},
+       "--sysfs-root: '/nonexistent/dir' is not a directory"},
+      {{"stop"}, "NAME is required: the device-mapper name of the array"},
+      {{"replace", "r1", "x"}, "NEW is required: the new drive, a whole NVMe namespace"},
+      {{"--bogus"}, "unknown option '--bogus'"},
+      {{"stop", "a", "b"}, "unexpected argument 'b'"},
+      {{"plan", "--level", "raid1", "--count", "2", "--devices", "a", "b"},
+       "--devices and --count cannot be given together"},
+      {{"plan", "--level"}, "--level needs a value (LEVEL)"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.status, 3) << message;
+    EXPECT_EQ(r.err.rfind("p2praid-tool: error: " + message, 0), 0U) << r.err;
+    for (const char* cli11 : {"Value ", "not in range", "FAILED", "->", "{", "The following",
+                              "Could not convert", "is required\n", "excludes", "required LEVEL"}) {
+      EXPECT_EQ(r.err.find(cli11), std::string::npos) << r.err;
+    }
+  }
+}
+
 TEST(Cli, HelpAndVersionExitWith0) {
   auto r = run_cli({"--help"});
   EXPECT_EQ(r.status, 0);

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "p2praid/cli_errors.hpp"
 #include "p2praid/commands.hpp"
 #include "p2praid/docs.hpp"
 #include "p2praid/errors.hpp"
@@ -77,6 +78,45 @@ CLI::Validator chunk_size_validator() {
           "", "SIZE"};
 }
 
+// A CLI11 transform from the names in `choices` to their values, which
+// names the choices when the value is none of them (CLI11's own
+// CheckedTransformer also takes the values' numbers and says "Check ...
+// FAILED").
+template <typename T>
+CLI::Validator choice(const std::vector<std::pair<std::string, T>>& choices, const char* metavar) {
+  return {[choices](std::string& value) -> std::string {
+            std::string names;
+            for (const auto& [name, v] : choices) {
+              if (name == value) {
+                value = std::to_string(static_cast<int>(v));
+                return {};
+              }
+              names += (names.empty() ? "" : ", ") + name;
+            }
+            return "'" + value + "' is not one of " + names;
+          },
+          "", metavar};
+}
+
+CLI::Validator one_of(const std::vector<std::string>& names, const char* metavar) {
+  return {[names](const std::string& value) -> std::string {
+            if (std::find(names.begin(), names.end(), value) != names.end()) return {};
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            return "'" + value + "' is not one of " + list;
+          },
+          "", metavar};
+}
+
+CLI::Validator directory_validator() {
+  return {[](const std::string& value) -> std::string {
+            std::error_code ec;
+            if (std::filesystem::is_directory(value, ec)) return {};
+            return "'" + value + "' is not a directory";
+          },
+          "", "DIR"};
+}
+
 CLI::Validator provider_validator() {
   return {[](const std::string& value) -> std::string {
             try {
@@ -102,18 +142,18 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
                "More messages on stderr; repeat for more. With topology, the text output also "
                "shows every P2P path");
   app.add_flag("-q,--quiet", g.quiet, "No warnings on stderr and no explanations in text output");
-  const std::map<std::string, output::Format> formats{{"normal", output::Format::Normal},
-                                                      {"json", output::Format::Json}};
+  const std::vector<std::pair<std::string, output::Format>> formats{
+      {"normal", output::Format::Normal}, {"json", output::Format::Json}};
   app.add_option_no_stream(
          "-o,--output", g.format,
          "Output format: normal (text tables) or json (numbers unquoted, null for "
          "missing values, lists as arrays)")
-      ->transform(CLI::CheckedTransformer(formats).description(""))
+      ->transform(choice(formats, "FORMAT"))
       ->type_name("normal|json")
       ->default_str("normal");
   app.add_option("--sysfs-root", g.sysfs_root,
                  "Read sysfs from DIR instead of /sys (for captured trees)")
-      ->check(CLI::ExistingDirectory.description(""))
+      ->check(directory_validator())
       ->type_name("DIR")
       ->default_str("/sys");
   app.set_version_flag("--version", std::string("p2praid-tool ") + std::string(kVersion),
@@ -126,7 +166,7 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
 void add_selection_options(CLI::App& app, SelectionOptions& s) {
   app.add_option("--level", s.level, level_help())
       ->required()
-      ->check(CLI::IsMember(raid::level_names()).description(""))
+      ->check(one_of(raid::level_names(), "LEVEL"))
       ->type_name("LEVEL");
   auto* devices = app.add_option("--devices", s.devices,
                                  "Use these NVMe namespaces, in this order (/dev/nvme0n1, "
@@ -144,13 +184,13 @@ void add_selection_options(CLI::App& app, SelectionOptions& s) {
       ->check(provider_validator())
       ->type_name("auto|none|BDF")
       ->default_str("auto");
-  const std::map<std::string, plan::Policy> policies{{"locality", plan::Policy::Locality},
-                                                     {"spread", plan::Policy::Spread}};
+  const std::vector<std::pair<std::string, plan::Policy>> policies{
+      {"locality", plan::Policy::Locality}, {"spread", plan::Policy::Spread}};
   app.add_option_no_stream("--policy", s.policy,
                            "Member placement with --count: locality keeps members and provider "
                            "P2P-reachable, under one switch if possible; spread puts mirrors under "
                            "different switches and says what P2P that costs")
-      ->transform(CLI::CheckedTransformer(policies).description(""))
+      ->transform(choice(policies, "POLICY"))
       ->type_name("locality|spread")
       ->default_str("locality");
   app.add_option("--chunk", s.chunk_bytes,
@@ -310,7 +350,7 @@ void setup_create(CLI::App& app, Options& o) {
   add_name(app, a, true);
   app.add_option("--level", a.level, level_help())
       ->required()
-      ->check(CLI::IsMember(raid::level_names()).description(""))
+      ->check(one_of(raid::level_names(), "LEVEL"))
       ->type_name("LEVEL");
   app.add_option("devices", a.devices,
                  "The member NVMe namespaces, in this order (/dev/nvme0n1, nvme0n1 or "
@@ -320,12 +360,12 @@ void setup_create(CLI::App& app, Options& o) {
   add_provider(app, a,
                "P2P memory provider: auto (the nearest published provider that reaches every "
                "member), a PCI address, or none");
-  const std::map<std::string, bool> on_off{{"on", true}, {"off", false}};
+  const std::vector<std::pair<std::string, bool>> on_off{{"on", true}, {"off", false}};
   app.add_option_no_stream("--metadata", a.metadata,
                            "on: superblocks and write-intent bitmaps in the metadata partitions, "
                            "so that assemble finds the array; off: none (the array cannot be "
                            "assembled and resyncs whenever it starts)")
-      ->transform(CLI::CheckedTransformer(on_off).description(""))
+      ->transform(choice(on_off, "on|off"))
       ->type_name("on|off")
       ->default_str("on");
   app.add_option("--chunk", a.chunk_bytes,
@@ -500,8 +540,8 @@ int usage_status(int cli11_status) {
   return cli11_status == 0 ? 0 : static_cast<int>(ExitCode::Usage);
 }
 
-std::string failure_message(const CLI::App* /*app*/, const CLI::Error& e) {
-  return "p2praid-tool: error: " + std::string(e.what()) +
+std::string failure_message(const CLI::App* app, const CLI::Error& e) {
+  return "p2praid-tool: error: " + parse_error_message(*app, e) +
          "\nRun 'p2praid-tool --help' or 'p2praid-tool COMMAND --help' for usage.\n";
 }
 
