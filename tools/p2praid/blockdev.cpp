@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "p2praid/errors.hpp"
+#include "p2praid/process.hpp"
 
 namespace p2praid::blk {
 namespace {
@@ -120,22 +122,20 @@ class SystemDevices final : public Devices {
 
   void partition(const std::string& path, const std::string& script, unsigned partitions) override {
     // sfdisk writes the table, wipes old signatures and has the kernel
-    // re-read it; its messages go to our stderr.
-    const std::string cmd =
-        "sfdisk --quiet --wipe always --wipe-partitions always '" + path + "' >/dev/null";
-    FILE* pipe = ::popen(cmd.c_str(), "w");  // NOLINT(cert-env33-c): runs sfdisk
-    if (pipe == nullptr) {
-      throw CommandError(path + ": cannot run sfdisk: " + std::strerror(errno) +
-                         "; install it (Debian: fdisk)");
+    // re-read it. Run without a shell; its messages make ours.
+    proc::Outcome o;
+    try {
+      o = proc::run({"sfdisk", "--quiet", "--wipe", "always", "--wipe-partitions", "always", path},
+                    script);
+    } catch (const CommandError& e) {
+      throw CommandError(path + ": " + e.what() + "; install it (Debian: apt install fdisk)");
     }
-    const bool written = std::fputs(script.c_str(), pipe) >= 0;
-    const int status = ::pclose(pipe);
-    if (!written || status != 0) {
-      throw CommandError(path + ": sfdisk failed (" +
-                         (WIFEXITED(status) && WEXITSTATUS(status) == 127
-                              ? std::string("not installed; Debian: apt install fdisk")
-                              : "status " + std::to_string(status)) +
-                         "); is the drive in use? 'lsblk " + path + "' shows what holds it");
+    if (!proc::succeeded(o)) {
+      std::string msg = path + ": " + proc::failure("sfdisk", o);
+      if (WIFEXITED(o.wait_status)) {
+        msg.append("; is the drive in use? 'lsblk ").append(path).append("' shows what holds it");
+      }
+      throw CommandError(msg);
     }
     wait_for_partitions(path, partitions);
   }
