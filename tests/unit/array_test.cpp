@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2praid/arrays.hpp"
+#include "p2praid/devnames.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/size.hpp"
 #include "test_support.hpp"
@@ -66,7 +67,7 @@ void target_writes_superblocks(FakeDmClient::State& dm, FakeDevices::State& devs
       sb.member = static_cast<std::uint32_t>(i);
       sb.data_sectors = t.length;
       sb.array_sectors = t.length;
-      devs.contents[table.devices[i].meta] = sb::encode(sb);
+      devs.contents[canonical_path(devs, table.devices[i].meta)] = sb::encode(sb);
     }
   };
 }
@@ -595,6 +596,7 @@ TEST(Replace, RefusesANewThatIsAMember) {
 
 TEST(Replace, RefusesANewInUseOrTooSmall) {
   auto r = running_raid1(2, "");
+  r.devs.files.insert("/tmp/not-a-disk");
   r.devs.devices.push_back(fake_disk("nvme4n1", 8, "259:4"));
   expect_refused(r, "0", "/dev/nvme4n1", "/dev/nvme4n1: too small for 16 MiB of data");
   r.devs.busy.insert("/dev/nvme3n1");
@@ -607,6 +609,136 @@ TEST(Replace, RefusesANewInUseOrTooSmall) {
   expect_refused(r, "0", "/dev/nvme3n1", "/dev/nvme3n1: in use (nvme3n1 is held by dm-7)");
   expect_refused(r, "0", "/dev/nvme1n1p2", "/dev/nvme1n1p2: not a whole disk");
   expect_refused(r, "0", "/dev/nvme7n1", "/dev/nvme7n1: no such block device");
+  expect_refused(r, "0", "/tmp/not-a-disk", "/tmp/not-a-disk: not a block device");
+}
+
+// --- device names ------------------------------------------------------------------
+
+constexpr const char* kById = "/dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_serial";
+
+// four_disks() with udev's by-id links, one with a namespace number as
+// newer udev makes them, and an EUI link.
+FakeDevices::State four_disks_with_links() {
+  auto s = four_disks();
+  for (int i = 0; i < 4; ++i) {
+    const std::string disk = "nvme" + std::to_string(i) + "n1";
+    s.links[kById + std::to_string(i)] = disk;
+    s.links[kById + std::to_string(i) + "_1"] = disk;
+    s.links["/dev/disk/by-id/nvme-eui.00000000000000" + std::to_string(i)] = disk;
+  }
+  s.files.insert("/tmp/not-a-disk");
+  return s;
+}
+
+TEST(Names, PreferredLink) {
+  EXPECT_EQ(names::preferred_link({"/dev/disk/by-id/nvme-eui.0025388b91b1a2c3",
+                                   "/dev/disk/by-id/nvme-Samsung_SSD_980_S64DNF0R123456",
+                                   "/dev/disk/by-id/nvme-Samsung_SSD_980_S64DNF0R123456_1",
+                                   "/dev/disk/by-id/nvme-nvme.144d-5336-000001"}),
+            "/dev/disk/by-id/nvme-Samsung_SSD_980_S64DNF0R123456_1");
+  EXPECT_EQ(names::preferred_link({"/dev/disk/by-id/nvme-eui.0025388b91b1a2c3",
+                                   "/dev/disk/by-id/nvme-nvme.144d-5336-000001"}),
+            "/dev/disk/by-id/nvme-eui.0025388b91b1a2c3");
+  EXPECT_EQ(names::preferred_link({}), std::nullopt);
+}
+
+// Members given by any path to them; tables name them by-id, with udev's
+// "-partN" links of the partitions, which stay the same across reboots.
+TEST(Names, CreateTakesAnyPathAndWritesStableNames) {
+  auto devs = four_disks_with_links();
+  FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
+  const auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", std::string(kById) + "0_1",
+                                     "/dev/nvme1n1", "--size", "16M", "-y"}),
+                         &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_NE(dm.devices[0].targets[0].params.find(" 2 " + std::string(kById) + "0_1-part1 " + kById +
+                                                 "0_1-part2 " + kById + "1_1-part1 " + kById +
+                                                 "1_1-part2"),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+}
+
+TEST(Names, RefusesWhatIsNoBlockDevice) {
+  auto devs = four_disks_with_links();
+  FakeDmClient::State dm;
+  auto r = run_cli(
+      on_switch4({"create", "r1", "--level", "raid1", "/tmp/not-a-disk", "/dev/nvme1n1", "-y"}),
+      &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/tmp/not-a-disk: not a block device"), std::string::npos) << r.err;
+  r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "/dev/disk/by-id/nope",
+                          "/dev/nvme1n1", "-y"}),
+              &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/disk/by-id/nope: no such file or directory"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(devs.partitioned.empty());
+}
+
+TEST(Names, TablesOfPlanAndTableUseStableNames) {
+  auto devs = four_disks_with_links();
+  const auto r = run_cli(
+      on_switch4({"table", "--level", "raid1", "--devices", std::string(kById) + "0", "nvme1n1"}),
+      nullptr, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(" 2 - " + std::string(kById) + "0_1 - " + kById + "1_1\n"),
+            std::string::npos)
+      << r.out;
+  const auto devnums = run_cli(
+      on_switch4({"table", "--level", "raid1", "--devices", "nvme0n1", "nvme1n1", "--major-minor"}),
+      nullptr, &devs);
+  EXPECT_EQ(devnums.out.find("by-id"), std::string::npos) << devnums.out;
+}
+
+TEST(Names, ReplaceAndAssembleUseStableNames) {
+  auto r = running_raid1(2, "");
+  r.devs.links = four_disks_with_links().links;
+  for (const auto& [link, disk] : four_disks_with_links().links) {
+    if (disk == "nvme0n1" || disk == "nvme1n1") {
+      r.devs.links[link + "-part1"] = disk + "p1";
+      r.devs.links[link + "-part2"] = disk + "p2";
+    }
+  }
+  const auto res =
+      run_cli({"replace", "r1", std::string(kById) + "1-part2", std::string(kById) + "3", "-y"},
+              &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  ASSERT_EQ(r.dm.reloads.size(), 1U);
+  EXPECT_NE(r.dm.reloads[0].find("rebuild 1 2 " + std::string(kById) + "0_1-part1 " + kById +
+                                 "0_1-part2 " + kById + "3_1-part1 " + kById + "3_1-part2"),
+            std::string::npos)
+      << r.dm.reloads[0];
+  // assemble: the same names.
+  FakeDmClient::State dm;
+  const auto a = run_cli({"assemble", "r1"}, &dm, &r.devs);
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_NE(dm.devices[0].targets[0].params.find(" 2 " + std::string(kById) + "0_1-part1 " + kById +
+                                                 "0_1-part2 "),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+}
+
+// The array name in a partition label is held to the rule for names typed
+// on the command line.
+TEST(Names, RefusesUnusableNamesFromLabels) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "bad name", 0, 1, 10);
+  add_member(devs, "nvme1n1", "esc\x1b[31m", 0, 1, 10, 8);
+  FakeDmClient::State dm;
+  const auto r = run_cli({"assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("/dev/nvme0n1p1: its label 'p2praid-meta:bad name' names the array 'bad "
+                       "name', which is not a usable array name (use 1 to 23 letters"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("/dev/nvme1n1p1: its label 'p2praid-meta:esc\\x1b[31m' names the array "
+                       "'esc\\x1b[31m'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(dm.devices.empty());
+  EXPECT_EQ(run_cli({"assemble", "bad/name"}, &dm, &devs).status, 3);
 }
 
 }  // namespace

@@ -15,10 +15,15 @@ std::vector<blk::BlockDevice> FakeDevices::list() const {
   return out;
 }
 
+std::string canonical_path(const FakeDevices::State& state, const std::string& path) {
+  const auto link = state.links.find(path);
+  return link != state.links.end() ? "/dev/" + link->second : path;
+}
+
 std::vector<std::uint8_t> FakeDevices::read(const std::string& path, std::uint64_t offset,
                                             std::size_t length) const {
   if (state_->denied.count(path) != 0) blk::throw_open_error(path, EACCES);
-  const auto it = state_->contents.find(path);
+  const auto it = state_->contents.find(canonical_path(*state_, path));
   std::vector<std::uint8_t> out(length, 0);
   if (it == state_->contents.end()) return out;
   for (std::size_t i = 0; i < length && offset + i < it->second.size(); ++i) {
@@ -29,13 +34,33 @@ std::vector<std::uint8_t> FakeDevices::read(const std::string& path, std::uint64
 
 void FakeDevices::zero(const std::string& path, std::uint64_t offset, std::uint64_t length) {
   state_->zeroed.push_back(path + " " + std::to_string(offset) + " " + std::to_string(length));
-  auto& bytes = state_->contents[path];
+  auto& bytes = state_->contents[canonical_path(*state_, path)];
   for (std::uint64_t i = offset; i < offset + length && i < bytes.size(); ++i) bytes[i] = 0;
 }
 
 std::optional<std::string> FakeDevices::in_use(const std::string& path) const {
   if (state_->busy.count(path) == 0) return std::nullopt;
   return "mounted, or open by another program";
+}
+
+std::string FakeDevices::devnum_of(const std::string& path) const {
+  if (state_->files.count(path) != 0) throw CommandError(path + ": not a block device (fake)");
+  const auto link = state_->links.find(path);
+  const std::string name = link != state_->links.end() ? link->second
+                           : path.starts_with("/dev/") ? path.substr(5)
+                                                       : path;
+  for (const auto& d : state_->devices) {
+    if (d.name == name) return d.devnum;
+  }
+  throw CommandError(path + ": no such file or directory (fake)");
+}
+
+std::vector<std::string> FakeDevices::links(const std::string& name) const {
+  std::vector<std::string> out;
+  for (const auto& [link, target] : state_->links) {
+    if (target == name) out.push_back(link);
+  }
+  return out;
 }
 
 void FakeDevices::partition(const std::string& path, const std::string& script,
@@ -60,6 +85,11 @@ void FakeDevices::partition(const std::string& path, const std::string& script,
     devs.push_back(p);
   }
   if (number != partitions) throw CommandError(path + ": script made the wrong partitions");
+  for (const auto& link : links(disk)) {
+    for (unsigned n = 1; n <= number; ++n) {
+      state_->links[link + "-part" + std::to_string(n)] = blk::partition_name(disk, n);
+    }
+  }
 }
 
 blk::BlockDevice fake_disk(const std::string& name, std::uint64_t mib, const std::string& devnum) {

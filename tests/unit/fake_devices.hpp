@@ -24,6 +24,11 @@ class FakeDevices final : public blk::Devices {
     bool fail_partition = false;
     std::set<std::string> busy;    // paths that cannot be opened exclusively
     std::set<std::string> denied;  // paths that only root may open
+    // Symlinks to block devices, as udev makes them: path -> kernel name
+    // ("/dev/disk/by-id/nvme-X" -> "nvme0n1"). Partitioning a disk adds
+    // "<link>-partN" for each of its links.
+    std::map<std::string, std::string> links;
+    std::set<std::string> files;  // paths of files that are no block device
   };
 
   explicit FakeDevices(State& state) : state_(&state) {}
@@ -33,11 +38,17 @@ class FakeDevices final : public blk::Devices {
                                  std::size_t length) const override;
   void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
   std::optional<std::string> in_use(const std::string& path) const override;
+  std::string devnum_of(const std::string& path) const override;
+  std::vector<std::string> links(const std::string& name) const override;
   void partition(const std::string& path, const std::string& script, unsigned partitions) override;
 
  private:
   State* state_;
 };
+
+// /dev/NAME of the device that `path` names, through `state`'s links; else
+// `path` itself.
+std::string canonical_path(const FakeDevices::State& state, const std::string& path);
 
 // A whole NVMe namespace "nvmeXn1" of `mib` MiB.
 blk::BlockDevice fake_disk(const std::string& name, std::uint64_t mib,

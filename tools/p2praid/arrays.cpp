@@ -91,6 +91,18 @@ Assembly assemble_one(std::vector<const Candidate*> cands) {
       names.begin(), names.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
   a.name = best != names.end() && !best->first.empty() ? best->first
                                                        : "p2praid-" + a.uuid().substr(0, 8);
+  const auto named = std::find_if(a.members.begin(), a.members.end(),
+                                  [&](const auto& m) { return m && name_of(m->meta) == a.name; });
+  const auto why = name_problem(a.name);
+  if (why && named != a.members.end()) {
+    const auto& meta = (*named)->meta;
+    const std::string disk = "/dev/" + meta.disk;
+    a.unusable_name = meta.path + ": its label '" + printable(meta.label) + "' names the array '" +
+                      printable(a.name) + "', which is not a usable array name (" + *why +
+                      "); rename the partitions of every member, as 'sfdisk --part-label " + disk +
+                      " 1 p2praid-meta:NEWNAME' and 'sfdisk --part-label " + disk +
+                      " 2 p2praid-data:NEWNAME'";
+  }
   return a;
 }
 
@@ -140,14 +152,35 @@ std::string join_and(const std::vector<std::string>& items) {
 
 }  // namespace
 
-void check_name(const std::string& name) {
+std::optional<std::string> name_problem(const std::string& name) {
   const bool chars_ok = std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
   });
-  if (name.empty() || name.size() > kMaxNameLength || !chars_ok || name[0] == '-') {
-    throw UsageError("array name '" + name + "': use 1 to " + std::to_string(kMaxNameLength) +
-                     " letters, digits, '.', '_' or '-', not starting with '-'");
+  if (!name.empty() && name.size() <= kMaxNameLength && chars_ok && name[0] != '-') {
+    return std::nullopt;
   }
+  return "use 1 to " + std::to_string(kMaxNameLength) +
+         " letters, digits, '.', '_' or '-', not starting with '-'";
+}
+
+void check_name(const std::string& name) {
+  if (const auto why = name_problem(name)) {
+    throw UsageError("array name '" + printable(name) + "': " + *why);
+  }
+}
+
+std::string printable(const std::string& text) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out += c;
+    } else {
+      out.append("\\x").append(1, kHex[u >> 4]).append(1, kHex[u & 0xfU]);
+    }
+  }
+  return out;
 }
 
 MemberLayout layout_member(const std::string& name, const std::string& disk,

@@ -34,9 +34,18 @@ inline constexpr std::size_t kMaxNameLength = 23;
 // The GPT type of both partitions: Linux RAID.
 inline constexpr std::string_view kPartitionType = "A19D880F-05FC-4D3B-A006-743F0F84911E";
 
-// A usable array name: 1 to 23 of [A-Za-z0-9._-], not starting with '-'.
+// A usable array name: 1 to 23 of [A-Za-z0-9._-], not starting with '-'
+// (within device-mapper's rules: under 128 bytes, no '/', printable; and
+// it fits a GPT partition name with its label). The same rule holds for
+// names typed on the command line and names read from partition labels.
 // Throws UsageError.
 void check_name(const std::string& name);
+
+// What is wrong with `name` as an array name, or nullopt.
+std::optional<std::string> name_problem(const std::string& name);
+
+// `text` with what is not printable ASCII as \xNN, for messages.
+std::string printable(const std::string& text);
 
 struct MemberLayout {
   std::string disk;  // "nvme0n1"
@@ -72,6 +81,8 @@ struct Assembly {
   std::vector<std::string> left_out;                 // stale or conflicting, with why
   std::vector<std::string> in_use;                   // members held by other devices
   std::map<unsigned, std::string> left_out_by_role;  // role -> a left-out device
+  // Why the name the labels give is unusable, naming a device; "" if usable.
+  std::string unusable_name;
 
   std::vector<unsigned> missing() const;
   std::string uuid() const { return sb::uuid_string(freshest.uuid); }

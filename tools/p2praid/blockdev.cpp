@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -71,7 +73,8 @@ std::size_t round_up(std::size_t n) {
 
 class SystemDevices final : public Devices {
  public:
-  explicit SystemDevices(std::unique_ptr<sysfs::Reader> sysfs) : sysfs_(std::move(sysfs)) {}
+  SystemDevices(std::unique_ptr<sysfs::Reader> sysfs, bool live)
+      : sysfs_(std::move(sysfs)), live_(live) {}
 
   std::vector<BlockDevice> list() const override {
     std::vector<BlockDevice> out;
@@ -120,6 +123,37 @@ class SystemDevices final : public Devices {
     throw_open_error(path, errno);
   }
 
+  std::string devnum_of(const std::string& path) const override {
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(path, ec);
+    if (ec) {
+      if (ec == std::errc::permission_denied) throw_open_error(path, EACCES);
+      throw CommandError(path + ": " + ec.message());
+    }
+    struct stat st {};
+    if (::stat(real.c_str(), &st) != 0) throw_open_error(path, errno);
+    if (!S_ISBLK(st.st_mode)) {
+      throw CommandError(path + ": not a block device" +
+                         (real != path ? " (it is " + real.string() + ")" : std::string()) +
+                         "; give an NVMe namespace such as /dev/nvme0n1");
+    }
+    return std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+  }
+
+  std::vector<std::string> links(const std::string& name) const override {
+    std::vector<std::string> out;
+    if (!live_) return out;
+    const std::filesystem::path dev("/dev");
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dev / "disk/by-id", ec)) {
+      std::error_code lec;
+      const auto target = std::filesystem::canonical(e.path(), lec);
+      if (!lec && target == dev / name) out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   void partition(const std::string& path, const std::string& script, unsigned partitions) override {
     // sfdisk writes the table, wipes old signatures and has the kernel
     // re-read it. Run without a shell; its messages make ours.
@@ -137,6 +171,7 @@ class SystemDevices final : public Devices {
       }
       throw CommandError(msg);
     }
+    settle_udev();
     wait_for_partitions(path, partitions);
   }
 
@@ -159,6 +194,16 @@ class SystemDevices final : public Devices {
       if (line.rfind("PARTNAME=", 0) == 0) d.label = line.substr(9);
     }
     return d;
+  }
+
+  // udev makes the partitions' /dev/disk/by-id links that tables name them
+  // by; wait for it, where there is a udev to wait for.
+  static void settle_udev() {
+    try {
+      (void)proc::run({"udevadm", "settle", "--timeout=10"}, "");
+    } catch (const CommandError&) {
+      // no udevadm: no udev links either, and the nodes are waited for below
+    }
   }
 
   void wait_for_partitions(const std::string& path, unsigned partitions) const {
@@ -185,6 +230,7 @@ class SystemDevices final : public Devices {
   }
 
   std::unique_ptr<sysfs::Reader> sysfs_;
+  bool live_;
 };
 
 }  // namespace
@@ -201,8 +247,8 @@ std::string partition_name(const std::string& disk, unsigned number) {
   return disk + (digit_end ? "p" : "") + std::to_string(number);
 }
 
-std::unique_ptr<Devices> make_system_devices(std::unique_ptr<sysfs::Reader> sysfs) {
-  return std::make_unique<SystemDevices>(std::move(sysfs));
+std::unique_ptr<Devices> make_system_devices(std::unique_ptr<sysfs::Reader> sysfs, bool live) {
+  return std::make_unique<SystemDevices>(std::move(sysfs), live);
 }
 
 }  // namespace p2praid::blk

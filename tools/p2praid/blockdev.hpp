@@ -47,6 +47,15 @@ class Devices {
   // nullopt if it can. Throws CommandError if it cannot be opened at all.
   virtual std::optional<std::string> in_use(const std::string& path) const = 0;
 
+  // MAJOR:MINOR of the block device that `path` (any path or symlink) is,
+  // from realpath() and stat(). Throws CommandError naming `path` if it does
+  // not exist or is no block device, PermissionError if it may not be read.
+  virtual std::string devnum_of(const std::string& path) const = 0;
+
+  // The /dev/disk/by-id links to the device `name` ("nvme0n1p2"), sorted;
+  // none when the devices are not the running system's (--sysfs-root).
+  virtual std::vector<std::string> links(const std::string& name) const = 0;
+
   // Writes a new partition table to the disk at `path` with sfdisk, from
   // `script` (sfdisk's input format), and waits until the kernel shows
   // partitions 1 to `partitions` with their /dev nodes. Throws CommandError.
@@ -62,6 +71,9 @@ class Devices {
 std::string partition_name(const std::string& disk, unsigned number);
 
 // Devices of the running system, listed from `sysfs` (/sys/class/block).
-std::unique_ptr<Devices> make_system_devices(std::unique_ptr<sysfs::Reader> sysfs);
+// `live`: `sysfs` is the running system's /sys, so that /dev/disk/by-id
+// names the devices it lists.
+std::unique_ptr<Devices> make_system_devices(std::unique_ptr<sysfs::Reader> sysfs,
+                                             bool live = true);
 
 }  // namespace p2praid::blk

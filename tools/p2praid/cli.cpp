@@ -13,6 +13,7 @@
 
 #include "p2praid/cli_errors.hpp"
 #include "p2praid/commands.hpp"
+#include "p2praid/devnames.hpp"
 #include "p2praid/docs.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/planner.hpp"
@@ -170,7 +171,8 @@ void add_selection_options(CLI::App& app, SelectionOptions& s) {
       ->type_name("LEVEL");
   auto* devices = app.add_option("--devices", s.devices,
                                  "Use these NVMe namespaces, in this order (/dev/nvme0n1, "
-                                 "nvme0n1 or MAJOR:MINOR)")
+                                 "nvme0n1, MAJOR:MINOR or any path or symlink to one, such as "
+                                 "/dev/disk/by-id/...)")
                       ->type_name("DEV");
   auto* count =
       app.add_option("--count", s.count, "Choose this many namespaces, at most one per controller")
@@ -220,9 +222,11 @@ plan::Plan make_plan(const Context& ctx) {
   if (s.devices.empty() && s.count == 0) {
     throw UsageError("give the members with --devices DEV... or their number with --count N");
   }
+  const auto devs = ctx.services.devices(ctx.options.global.sysfs_root);
+  const auto all = devs->list();
   plan::Request req;
   req.level = s.level;
-  req.devices = s.devices;
+  req.devices = commands::kernel_names(*devs, all, s.devices);
   req.count = s.count;
   req.provider = plan::parse_provider(s.provider);
   req.policy = s.policy;
@@ -231,6 +235,9 @@ plan::Plan make_plan(const Context& ctx) {
   const auto t = load(ctx);
   auto p = plan::make_plan(t, req);
   for (const auto& w : p.warnings) ctx.log.warn(w);
+  if (!s.devnums) {
+    for (auto& d : p.table.devices) d.data = names::stable_name(*devs, all, d.data);
+  }
   return p;
 }
 
@@ -353,8 +360,9 @@ void setup_create(CLI::App& app, Options& o) {
       ->check(one_of(raid::level_names(), "LEVEL"))
       ->type_name("LEVEL");
   app.add_option("devices", a.devices,
-                 "The member NVMe namespaces, in this order (/dev/nvme0n1, nvme0n1 or "
-                 "MAJOR:MINOR); whole namespaces, which create partitions")
+                 "The member NVMe namespaces, in this order (/dev/nvme0n1, nvme0n1, MAJOR:MINOR "
+                 "or any path or symlink to one, such as /dev/disk/by-id/...); whole "
+                 "namespaces, which create partitions")
       ->required()
       ->type_name("DEVICE");
   add_provider(app, a,
@@ -414,11 +422,13 @@ void setup_replace(CLI::App& app, Options& o) {
   auto& a = o.array;
   add_name(app, a, true);
   app.add_option("old", a.old_member,
-                 "The member to replace: its data or metadata partition, its disk, MAJOR:MINOR "
-                 "or its index")
+                 "The member to replace: its data or metadata partition, its disk (by any path "
+                 "or symlink, MAJOR:MINOR included) or its index")
       ->required()
       ->type_name("OLD");
-  app.add_option("new", a.new_member, "The new drive, a whole NVMe namespace")
+  app.add_option("new", a.new_member,
+                 "The new drive, a whole NVMe namespace (by any path or symlink, such as "
+                 "/dev/disk/by-id/...)")
       ->required()
       ->type_name("NEW");
   add_safety(app, a, "NEW");
@@ -495,8 +505,10 @@ constexpr std::array<Command, 11> kCommands{{
      "freshest superblock (highest event count) as the array's. Members more than one event "
      "behind or marked failed, members that disagree on the geometry and second claimants of "
      "a member index are named and left out. An array with a missing member is refused, naming "
-     "the member, unless --degraded. Arrays are named from their partition labels and get the "
-     "device-mapper UUID P2PRAID-<array UUID>; arrays already running are left alone. "
+     "the member, unless --degraded. Arrays are named from their partition labels (a label "
+     "whose name breaks the rule for array names, see MEMBER LAYOUT, is refused, naming the "
+     "partition) and get the device-mapper UUID P2PRAID-<array UUID>; arrays already running are "
+     "left alone. "
      "Needs root: a device it may not open is named, with the advice to run as root, rather "
      "than skipped.",
      setup_assemble, run_assemble},
@@ -659,7 +671,9 @@ Services system_services() {
     });
   };
   s.devices = [](const std::filesystem::path& root) {
-    return blk::make_system_devices(std::make_unique<sysfs::FsReader>(root));
+    std::error_code ec;
+    const bool live = std::filesystem::equivalent(root, "/sys", ec);
+    return blk::make_system_devices(std::make_unique<sysfs::FsReader>(root), live);
   };
   s.confirm = ask_on_terminal;
   s.new_uuid = random_uuid;

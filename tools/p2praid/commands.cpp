@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "p2praid/arrays.hpp"
+#include "p2praid/devnames.hpp"
 #include "p2praid/dm_table.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/planner.hpp"
@@ -114,6 +115,24 @@ void ask(const Env& env, const std::string& what, const std::string& question) {
   }
 }
 
+// `name`, the stable name of the new partition `kernel_path`, if it names
+// that partition now that it exists (udev made the link); else kernel_path.
+std::string checked_name(const Env& env, const blk::Devices& devs, const std::string& name,
+                         const std::string& kernel_path) {
+  if (name == kernel_path || name == "-") return name;
+  try {
+    if (devs.devnum_of(name) == devs.devnum_of(kernel_path)) return name;
+  } catch (const PermissionError&) {
+    throw;
+  } catch (const CommandError&) {
+  }
+  env.log.warn(name + " does not name " + kernel_path +
+               " (udev made no such link); the table "
+               "names " +
+               kernel_path + ", which may name another drive after a reboot");
+  return kernel_path;
+}
+
 // Partitions a member and zeroes its metadata partition: the target then
 // finds no superblock and treats the member as new.
 void lay_out(const Env& env, blk::Devices& devs, const array::MemberLayout& m) {
@@ -130,12 +149,13 @@ struct CreatePlan {
   dm::RaidTable table;
 };
 
-CreatePlan plan_create(const Env& env, const std::vector<blk::BlockDevice>& all) {
+CreatePlan plan_create(const Env& env, const blk::Devices& devs,
+                       const std::vector<blk::BlockDevice>& all) {
   const auto& o = env.options;
   if (o.devices.empty()) throw UsageError("create: give the member devices");
   plan::Request req;
   req.level = o.level;
-  req.devices = o.devices;
+  req.devices = kernel_names(devs, all, o.devices);
   req.provider = plan::parse_provider(o.provider);
   if (o.chunk_bytes != 0) req.chunk_bytes = o.chunk_bytes;
   const auto reader = env.services.sysfs(env.sysfs_root);
@@ -154,7 +174,11 @@ CreatePlan plan_create(const Env& env, const std::vector<blk::BlockDevice>& all)
   c.table.length = raid::usable_sectors(*c.plan.level, sizes, c.plan.chunk_sectors);
   c.table.devices.clear();
   for (const auto& l : c.layouts) {
-    c.table.devices.push_back({o.metadata ? l.meta : "-", l.data});
+    const auto* disk = find_block(all, l.disk);
+    const auto name = [&](unsigned n, const std::string& kernel_path) {
+      return disk != nullptr ? names::stable_partition(devs, *disk, n) : kernel_path;
+    };
+    c.table.devices.push_back({o.metadata ? name(1, l.meta) : "-", name(2, l.data)});
   }
   return c;
 }
@@ -233,8 +257,9 @@ std::string provider_for(const Env& env, const array::Assembly& a) {
 }
 
 // Assembles one array; returns its state, or throws CommandError.
-std::string assemble_one(const Env& env, dm::Client& client, const std::vector<dm::Device>& active,
-                         const array::Assembly& a) {
+std::string assemble_one(const Env& env, dm::Client& client, const blk::Devices& devs,
+                         const std::vector<dm::Device>& active, const array::Assembly& a) {
+  if (!a.unusable_name.empty()) throw CommandError(a.unusable_name);
   const std::string uuid = std::string(dm::kUuidPrefix) + a.uuid();
   for (const auto& d : active) {
     if (d.uuid == uuid) return "active as " + d.name;
@@ -258,7 +283,12 @@ std::string assemble_one(const Env& env, dm::Client& client, const std::vector<d
                        " missing; connect it, or start the array without it with --degraded");
   }
   if (env.options.dry_run) return "would assemble";
-  client.create(a.name, uuid, target_of(array::make_table(a, provider_for(env, a))));
+  auto table = array::make_table(a, provider_for(env, a));
+  const auto all = devs.list();
+  for (auto& d : table.devices) {
+    d = {names::stable_name(devs, all, d.meta), names::stable_name(devs, all, d.data)};
+  }
+  client.create(a.name, uuid, target_of(table));
   return missing.empty() ? "assembled" : "assembled degraded";
 }
 
@@ -266,8 +296,9 @@ std::string assemble_one(const Env& env, dm::Client& client, const std::vector<d
 
 // The member slot OLD names: an index, or a device of the table (the data or
 // metadata partition, or the whole disk).
-std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>& all,
-                    const std::string& old_dev, const std::string& name) {
+std::size_t slot_of(const dm::RaidTable& t, const blk::Devices& devs,
+                    const std::vector<blk::BlockDevice>& all, const std::string& old_dev,
+                    const std::string& name) {
   std::size_t i = 0;
   const std::string_view text = old_dev;
   const auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
@@ -276,13 +307,11 @@ std::size_t slot_of(const dm::RaidTable& t, const std::vector<blk::BlockDevice>&
     throw CommandError(old_dev + ": not a member of " + name + " (its members are 0 to " +
                        std::to_string(t.devices.size() - 1) + ")");
   }
-  for (std::size_t i = 0; i < t.devices.size(); ++i) {
-    for (const auto& dev : {t.devices[i].meta, t.devices[i].data}) {
-      const auto* b = find_block(all, dev);
-      if (dev == old_dev || (b != nullptr && (b->name == base(old_dev) ||
-                                              b->disk == base(old_dev) || b->devnum == old_dev))) {
-        return i;
-      }
+  const auto* given = names::resolve(devs, all, old_dev);
+  for (std::size_t m = 0; m < t.devices.size() && given != nullptr; ++m) {
+    for (const auto& dev : {t.devices[m].meta, t.devices[m].data}) {
+      const auto* b = names::find(devs, all, dev);
+      if (b != nullptr && (b->devnum == given->devnum || b->disk == given->name)) return m;
     }
   }
   throw CommandError(old_dev + ": not a member of " + name + "; 'p2praid-tool status " + name +
@@ -331,7 +360,8 @@ std::string reuse_hint(const std::string& disk) {
 }
 
 // Refuses a disk that holds a member of a running array (this one too).
-void check_not_running_member(dm::Client& client, const std::vector<blk::BlockDevice>& all,
+void check_not_running_member(dm::Client& client, const blk::Devices& devs,
+                              const std::vector<blk::BlockDevice>& all,
                               const blk::BlockDevice& disk) {
   for (const auto& d : dm::with_target_type(client.devices(), kType)) {
     dm::RaidTable t;
@@ -342,7 +372,7 @@ void check_not_running_member(dm::Client& client, const std::vector<blk::BlockDe
     }
     for (std::size_t i = 0; i < t.devices.size(); ++i) {
       for (const auto& dev : {t.devices[i].meta, t.devices[i].data}) {
-        const auto* b = find_block(all, dev);
+        const auto* b = names::find(devs, all, dev);
         if (b != nullptr && b->disk == disk.name) {
           throw CommandError(disk.path + ": holds member " + std::to_string(i) + " of " + d.name +
                              reuse_hint(disk.path));
@@ -382,14 +412,14 @@ const blk::BlockDevice& check_new_drive(const Env& env, dm::Client& client,
                                         const blk::Devices& devs,
                                         const std::vector<blk::BlockDevice>& all) {
   const auto& given = env.options.new_member;
-  const auto* fresh = find_block(all, given);
+  const auto* fresh = names::resolve(devs, all, given);
   if (fresh == nullptr) {
     throw CommandError(given + ": no such block device; give the new drive (such as /dev/nvme4n1)");
   }
   if (fresh->partition != 0) {
     throw CommandError(given + ": not a whole disk; give the new drive (such as /dev/nvme4n1)");
   }
-  check_not_running_member(client, all, *fresh);
+  check_not_running_member(client, devs, all, *fresh);
   check_not_stopped_member(devs, all, *fresh);
   check_unused(devs, all, fresh->name);
   return *fresh;
@@ -399,7 +429,7 @@ const blk::BlockDevice& check_new_drive(const Env& env, dm::Client& client,
 std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
                                   const std::vector<blk::BlockDevice>& all, blk::Devices& devs) {
   for (const auto& d : t.devices) {
-    const auto* b = find_block(all, d.meta);
+    const auto* b = names::find(devs, all, d.meta);
     if (d.meta == "-" || b == nullptr) continue;
     try {
       return sb::decode(devs.read(b->path, 0, sb::size())).data_sectors;
@@ -416,6 +446,21 @@ std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
 
 }  // namespace
 
+std::vector<std::string> kernel_names(const blk::Devices& devs,
+                                      const std::vector<blk::BlockDevice>& all,
+                                      const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const auto& g : given) {
+    const auto* b = names::resolve(devs, all, g);
+    if (b != nullptr && b->partition != 0) {
+      throw CommandError(g + ": a partition (" + b->path +
+                         "); give the whole NVMe namespace, such as /dev/" + b->disk);
+    }
+    out.push_back(b != nullptr ? b->name : g);
+  }
+  return out;
+}
+
 int create(const Env& env) {
   const auto& o = env.options;
   array::check_name(o.name);
@@ -423,7 +468,7 @@ int create(const Env& env) {
   check_name_free(*client, o.name);
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
-  const CreatePlan c = plan_create(env, all);
+  CreatePlan c = plan_create(env, *devs, all);
   for (const auto& l : c.layouts) check_unused(*devs, all, l.disk);
   if (o.dry_run) {
     env.printer.print(reports::created(o.name, c.plan, c.layouts, c.table, true), env.out);
@@ -432,7 +477,12 @@ int create(const Env& env) {
   std::string disks;
   for (const auto& l : c.layouts) disks += (disks.empty() ? "" : ", ") + l.disk_path;
   ask(env, o.name, "Destroy all data on " + disks + " and create " + o.name + "?");
-  for (const auto& l : c.layouts) lay_out(env, *devs, l);
+  for (std::size_t i = 0; i < c.layouts.size(); ++i) {
+    const auto& l = c.layouts[i];
+    lay_out(env, *devs, l);
+    auto& t = c.table.devices[i];
+    t = {checked_name(env, *devs, t.meta, l.meta), checked_name(env, *devs, t.data, l.data)};
+  }
   // With metadata the array UUID exists only once the target has started
   // the array, so the device starts without a UUID and gets it then.
   // Without metadata nothing on disk names the array: a random UUID.
@@ -452,6 +502,7 @@ int create(const Env& env) {
 int assemble(const Env& env) {
   const auto& o = env.options;
   if (o.scan == !o.name.empty()) throw UsageError("assemble: give an array NAME or --scan");
+  if (!o.scan) array::check_name(o.name);
   const auto devs = env.services.devices(env.sysfs_root);
   std::vector<std::string> rejected;
   auto arrays = array::group(array::scan(*devs, rejected));
@@ -470,7 +521,7 @@ int assemble(const Env& env) {
   std::vector<std::string> errors;
   for (const auto& a : arrays) {
     try {
-      done.push_back({&a, assemble_one(env, *client, active, a)});
+      done.push_back({&a, assemble_one(env, *client, *devs, active, a)});
     } catch (const CommandError& e) {
       done.push_back({&a, "refused"});
       errors.emplace_back(e.what());
@@ -496,7 +547,7 @@ int status(const Env& env) {
   for (const auto& d : arrays) {
     reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}};
     for (const auto& dev : s.table.devices) {
-      const auto* b = find_block(all, dev.data);
+      const auto* b = names::find(*devs, all, dev.data);
       s.member_devices.push_back(b != nullptr ? b->path : dev.data);
     }
     states.push_back(std::move(s));
@@ -512,7 +563,7 @@ int replace(const Env& env) {
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
   // Every check that can refuse comes before anything is written to NEW.
-  const std::size_t slot = slot_of(table, all, o.old_member, o.name);
+  const std::size_t slot = slot_of(table, *devs, all, o.old_member, o.name);
   const auto down = check_in_sync(env, *client, slot);
   const auto& fresh = check_new_drive(env, *client, *devs, all);
   const auto layout =
@@ -521,7 +572,14 @@ int replace(const Env& env) {
   const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
                                     [](const dm::TableDevice& d) { return d.meta != "-"; });
   array::check_rebuild(o.name, table, slot, down);
-  table = array::rebuild_table(table, slot, {has_meta ? layout.meta : "-", layout.data});
+  table = array::rebuild_table(table, slot,
+                               {has_meta ? names::stable_partition(*devs, fresh, 1) : "-",
+                                names::stable_partition(*devs, fresh, 2)});
+  for (std::size_t i = 0; i < table.devices.size(); ++i) {
+    auto& d = table.devices[i];
+    if (i != slot)
+      d = {names::stable_name(*devs, all, d.meta), names::stable_name(*devs, all, d.data)};
+  }
   if (o.dry_run) {
     env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
     return 0;
@@ -530,6 +588,9 @@ int replace(const Env& env) {
       "Destroy all data on " + layout.disk_path + " and rebuild member " + std::to_string(slot) +
           " of " + o.name + " on it?");
   lay_out(env, *devs, layout);
+  auto& d = table.devices.at(slot);
+  d = {checked_name(env, *devs, d.meta, layout.meta),
+       checked_name(env, *devs, d.data, layout.data)};
   client->reload(o.name, target_of(table));
   env.printer.print(reports::replaced(o.name, slot, layout, table, false), env.out);
   return 0;

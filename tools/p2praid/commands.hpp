@@ -39,6 +39,14 @@ struct Env {
   const output::Printer& printer;
 };
 
+// The kernel names ("nvme0n1") of whole disks given by any name or path
+// (/dev/disk/by-id/...); what names no listed block device is kept as it is
+// given. Throws CommandError for a partition or a path that is no block
+// device.
+std::vector<std::string> kernel_names(const blk::Devices& devs,
+                                      const std::vector<blk::BlockDevice>& all,
+                                      const std::vector<std::string>& given);
+
 int create(const Env& env);
 int assemble(const Env& env);
 int status(const Env& env);

@@ -164,6 +164,22 @@ void table_section(std::ostream& out) {
          "--chunk that fits it. --provider none asks for no P2P and so gives no warning; "
          "--provider BDF insists on that provider, and the plan is refused, with the reason, "
          "if it cannot serve every member."});
+  // The names in tables: a paragraph of its own (one initializer list of
+  // many long literals reads as a missing comma to clang-tidy).
+  out << ".PP\n"
+      << roff(
+             "Device names: device-mapper takes any path to a block device, or MAJOR:MINOR, and "
+             "turns it into MAJOR:MINOR when it loads the table (dmsetup table shows those). The "
+             "tables that p2praid-tool writes (plan, table, create, assemble, replace) name each "
+             "device by its /dev/disk/by-id link where udev made one: for partitions udev's "
+             "<disk link>-partN. Of a drive's links the one made from the model and serial number "
+             "is taken, the longest (with the namespace id, where udev adds it), else an EUI-64, "
+             "NGUID or UUID one. Such a name stays with the drive across reboots and slot changes; "
+             "/dev/nvmeXnY and MAJOR:MINOR are given out in probe order and may name another drive "
+             "after a reboot. Without a by-id link (or with --major-minor) the table names "
+             "/dev/NAME or MAJOR:MINOR. Every command takes devices by any path or symlink to them "
+             "(resolved with realpath, and refused unless a block device).")
+      << "\n";
 }
 
 void files_section(std::ostream& out) {
@@ -217,8 +233,11 @@ std::string man_page(const CommandLineDoc& doc) {
          "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
          "raid-p2p superblock at its start and the md write-intent bitmap from 4 KiB; 2, "
          "p2praid-data:NAME, from 5 MiB, the member's data (--size, or all that fits before the "
-         "last MiB, which the backup GPT uses). NAME is at most 23 characters, as GPT names are "
-         "short.",
+         "last MiB, which the backup GPT uses). NAME is 1 to 23 letters, digits, '.', '_' or '-', "
+         "not starting with '-': GPT names are short, and device-mapper names must be under "
+         "128 bytes, without '/', printable. assemble holds names read from labels to the same "
+         "rule as names typed on the command line and refuses a label that breaks it, naming "
+         "the partition.",
          "Why partitions: P2P DMA needs a request queue that advertises PCI P2PDMA. A partition "
          "shares the NVMe namespace's queue, so it does; a device-mapper sub-device (as LVM's "
          "rmeta/rimage dm-linear volumes) does not on Linux 6.12, and every P2P transfer to it "
