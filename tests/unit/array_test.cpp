@@ -9,6 +9,7 @@
 #include "p2praid/arrays.hpp"
 #include "p2praid/devnames.hpp"
 #include "p2praid/errors.hpp"
+#include "p2praid/record.hpp"
 #include "p2praid/size.hpp"
 #include "test_support.hpp"
 
@@ -67,7 +68,11 @@ void target_writes_superblocks(FakeDmClient::State& dm, FakeDevices::State& devs
       sb.member = static_cast<std::uint32_t>(i);
       sb.data_sectors = t.length;
       sb.array_sectors = t.length;
-      devs.contents[canonical_path(devs, table.devices[i].meta)] = sb::encode(sb);
+      // Over the first bytes only: the tool's record at the end stays.
+      auto& bytes = devs.contents[canonical_path(devs, table.devices[i].meta)];
+      const auto super = sb::encode(sb);
+      if (bytes.size() < super.size()) bytes.resize(super.size());
+      std::copy(super.begin(), super.end(), bytes.begin());
     }
   };
 }
@@ -739,6 +744,149 @@ TEST(Names, RefusesUnusableNamesFromLabels) {
       << r.err;
   EXPECT_TRUE(dm.devices.empty());
   EXPECT_EQ(run_cli({"assemble", "bad/name"}, &dm, &devs).status, 3);
+}
+
+// --- the tool's record ---------------------------------------------------------
+
+TEST(Record, EncodesAndDecodes) {
+  record::Record r;
+  r.generation = 3;
+  r.array = "r1";
+  r.id = "11111111-2222-3333-4444-555555555555";
+  r.metadata = false;
+  r.raid_type = "raid10";
+  r.raid_params = {"128", "raid10_copies", "2", "raid10_format", "near"};
+  r.length = 65536;
+  r.data_sectors = 32768;
+  r.member = 1;
+  r.provider = "0000:03:00.0";
+  r.provider_serial = "rp-sw0";
+  r.members = {{"/dev/disk/by-id/nvme-A_1", "A"}, {"/dev/nvme1n1", ""}};
+  auto bytes = record::encode(r);
+  EXPECT_EQ(bytes.size(), record::kSize);
+  EXPECT_EQ(record::decode(bytes), r);
+  bytes[40] ^= 1;
+  EXPECT_THROW((void)record::decode(bytes), std::invalid_argument);
+  EXPECT_EQ(record::decode(std::vector<std::uint8_t>(512, 0)), std::nullopt);
+}
+
+// The target never writes where the record sits: the superblock takes the
+// first block, the bitmap at most 4 KiB + 256 KiB of bits (regions of at
+// least 1/2^21 of the array, and no array is smaller than a member) and a
+// page for its header.
+TEST(Record, LiesBeyondTheLargestBitmap) {
+  constexpr std::uint64_t kBitmapEnd =
+      4096 + (256 + (std::uint64_t{1} << 21) / 8 + 1 + 4095) / 4096 * 4096;
+  EXPECT_LT(kBitmapEnd, array::kRecordOffset);
+  EXPECT_EQ(array::kRecordOffset + record::kSize, array::kMetaSectors * 512);
+}
+
+std::optional<record::Record> record_on(const FakeDevices::State& devs, const std::string& meta) {
+  FakeDevices::State copy = devs;
+  const FakeDevices f(copy);
+  return record::decode(f.read(meta, array::kRecordOffset, record::kSize));
+}
+
+// create records the provider it chose (by PCI address and by the serial of
+// the drive whose CMB it is) and every member's drive; assemble takes that
+// provider, not the one it would choose.
+TEST(Record, CreateRecordsAndAssembleUsesTheProvider) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
+  auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size",
+                               "16M", "--provider", "0000:05:00.0", "-y"}),
+                   &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rec = record_on(devs, "/dev/nvme1n1p1");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->member, 1U);
+  EXPECT_EQ(rec->provider, "0000:05:00.0");
+  EXPECT_EQ(rec->provider_serial, "rp-sw2");
+  EXPECT_EQ(rec->members,
+            (std::vector<record::Member>{{"/dev/nvme0n1", "rp-sw0"}, {"/dev/nvme1n1", "rp-sw1"}}));
+  EXPECT_TRUE(rec->metadata);
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  r = run_cli(on_switch4({"assemble", "r1"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(dm.devices[0].targets[0].params.find("p2p_provider 0000:05:00.0 "), std::string::npos)
+      << dm.devices[0].targets[0].params;
+}
+
+TEST(Record, MissingMembersAreNamedByDriveAndSerial) {
+  auto devs = four_disks_with_links();
+  FakeDmClient::State dm;
+  target_writes_superblocks(dm, devs);
+  ASSERT_EQ(create_r1(dm, devs).status, 0);
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  std::erase_if(devs.devices, [](const blk::BlockDevice& d) { return d.disk == "nvme1n1"; });
+  const auto r = run_cli(on_switch4({"assemble", "r1"}), &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: member 1 (" + std::string(kById) + "1_1, serial rp-sw1) of 2 missing"),
+            std::string::npos)
+      << r.err;
+}
+
+// Without metadata the record is all there is: assemble starts the array
+// from it, with the UUID create gave it.
+TEST(Record, AssemblesArraysWithoutMetadata) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size",
+                               "16M", "--metadata", "off", "-y"}),
+                   &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string table = dm.devices[0].targets[0].params;
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  r = run_cli(on_switch4({"-o", "json", "assemble", "--scan"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_EQ(dm.devices[0].name, "r1");
+  EXPECT_EQ(dm.devices[0].uuid, "P2PRAID-11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(dm.devices[0].targets[0].params, table);
+  EXPECT_EQ(json::parse(r.out)["arrays"][0]["raid_type"], "raid1");
+  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
+}
+
+// replace of an array without metadata: the member size comes from the
+// record; the new drive and the others get the next generation of it, so
+// that assemble takes the new drive and leaves the replaced one out.
+TEST(Record, ReplaceWithoutMetadataUpdatesTheRecords) {
+  auto devs = four_disks();
+  FakeDmClient::State dm;
+  auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "--size",
+                               "16M", "--metadata", "off", "-y"}),
+                   &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  dm.status["r1"] = "raid1 2 AD 32768/32768 idle 0 0 - 0 3 none 0 0";
+  r = run_cli(on_switch4({"replace", "r1", "1", "nvme3n1", "-y"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(dm.reloads.back().find("rebuild 1 2 - /dev/nvme0n1p2 - /dev/nvme3n1p2"),
+            std::string::npos)
+      << dm.reloads.back();
+  const auto fresh = record_on(devs, "/dev/nvme3n1p1");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->generation, 2U);
+  EXPECT_EQ(fresh->member, 1U);
+  EXPECT_EQ(fresh->members[1], (record::Member{"/dev/nvme3n1", "rp-sw3"}));
+  EXPECT_EQ(fresh->data_sectors, 32768U);
+  const auto other = record_on(devs, "/dev/nvme0n1p1");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->generation, 2U);
+  EXPECT_EQ(other->member, 0U);
+  EXPECT_EQ(other->members, fresh->members);
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(dm.devices[0].targets[0].params.find("2 - /dev/nvme0n1p2 - /dev/nvme3n1p2"),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+  EXPECT_NE(json::parse(r.out)["arrays"][0]["left_out"][0].get<std::string>().find(
+                "/dev/nvme1n1p1: conflicts with /dev/nvme3n1p1 as member 1"),
+            std::string::npos)
+      << r.out;
 }
 
 }  // namespace

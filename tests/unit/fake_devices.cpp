@@ -38,6 +38,14 @@ void FakeDevices::zero(const std::string& path, std::uint64_t offset, std::uint6
   for (std::uint64_t i = offset; i < offset + length && i < bytes.size(); ++i) bytes[i] = 0;
 }
 
+void FakeDevices::write(const std::string& path, std::uint64_t offset,
+                        const std::vector<std::uint8_t>& bytes) {
+  if (state_->denied.count(path) != 0) blk::throw_open_error(path, EACCES);
+  auto& content = state_->contents[canonical_path(*state_, path)];
+  if (content.size() < offset + bytes.size()) content.resize(offset + bytes.size(), 0);
+  std::copy(bytes.begin(), bytes.end(), content.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
 std::optional<std::string> FakeDevices::in_use(const std::string& path) const {
   if (state_->busy.count(path) == 0) return std::nullopt;
   return "mounted, or open by another program";

@@ -37,6 +37,8 @@ class FakeDevices final : public blk::Devices {
   std::vector<std::uint8_t> read(const std::string& path, std::uint64_t offset,
                                  std::size_t length) const override;
   void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) override;
+  void write(const std::string& path, std::uint64_t offset,
+             const std::vector<std::uint8_t>& bytes) override;
   std::optional<std::string> in_use(const std::string& path) const override;
   std::string devnum_of(const std::string& path) const override;
   std::vector<std::string> links(const std::string& name) const override;

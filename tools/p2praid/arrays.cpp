@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <stdexcept>
 
@@ -31,6 +32,64 @@ std::optional<blk::BlockDevice> data_of(const std::vector<blk::BlockDevice>& all
     if (d.partition != 0 && d.disk == meta.disk && d.label == label) return d;
   }
   return std::nullopt;
+}
+
+// The record of the metadata partition `meta`, if it has one; a damaged
+// one is named in `rejected`.
+std::optional<record::Record> read_record(const blk::Devices& devices, const blk::BlockDevice& meta,
+                                          std::vector<std::string>& rejected) {
+  if (meta.partition == 0 || !meta.label.starts_with(kMetaLabel) ||
+      meta.sectors * units::kSectorSize < kRecordOffset + record::kSize) {
+    return std::nullopt;
+  }
+  try {
+    return record::decode(devices.read(meta.path, kRecordOffset, record::kSize));
+  } catch (const PermissionError&) {
+    throw;
+  } catch (const CommandError&) {
+    return std::nullopt;
+  } catch (const std::invalid_argument& e) {
+    rejected.push_back(meta.path + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<sb::Uuid> parse_uuid(const std::string& text) {
+  sb::Uuid uuid{};
+  std::size_t n = 0;
+  for (const char t : text) {
+    if (t == '-') continue;
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(t)));
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0 || n >= 2 * uuid.size()) return std::nullopt;
+    uuid.at(n / 2) = static_cast<std::uint8_t>(uuid.at(n / 2) << 4 | digit);
+    ++n;
+  }
+  if (n != 2 * uuid.size()) return std::nullopt;
+  return uuid;
+}
+
+// A member of an array without metadata, from its record: a superblock
+// made up so that the assembly rules apply (the record's id for the UUID,
+// its generation for the events).
+std::optional<Candidate> record_candidate(const blk::BlockDevice& meta,
+                                          std::optional<blk::BlockDevice> data,
+                                          const record::Record& r) {
+  const auto uuid = parse_uuid(r.id);
+  if (!uuid || r.raid_params.empty()) return std::nullopt;
+  sb::Superblock s;
+  s.version = 1;
+  s.uuid = *uuid;
+  s.events = r.generation;
+  s.raid_disks = static_cast<std::uint32_t>(r.members.size());
+  s.member = r.member;
+  const std::string_view chunk = r.raid_params[0];
+  const auto [rest, ec] =
+      std::from_chars(chunk.data(), chunk.data() + chunk.size(), s.chunk_sectors);
+  if (ec != std::errc() || rest != chunk.data() + chunk.size()) return std::nullopt;
+  s.data_sectors = r.data_sectors;
+  s.array_sectors = r.length;
+  return Candidate{meta, std::move(data), s, r, false};
 }
 
 bool same_geometry(const sb::Superblock& a, const sb::Superblock& b) {
@@ -82,6 +141,10 @@ Assembly assemble_one(std::vector<const Candidate*> cands) {
     } else {
       slot = *c;
       ++names[name_of(c->meta)];
+      a.metadata = c->metadata;
+      if (c->record && (!a.record || c->record->generation > a.record->generation)) {
+        a.record = c->record;
+      }
       for (const auto* dev : {&c->meta, &*c->data}) {
         for (const auto& h : dev->holders) a.in_use.push_back(dev->path + " (held by " + h + ")");
       }
@@ -222,9 +285,16 @@ std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string
     } catch (const CommandError&) {
       continue;  // unreadable (an empty drive slot, a dead drive): not ours to judge
     }
-    if (sb::classify(bytes) != sb::Kind::Ours) continue;
+    if (sb::classify(bytes) != sb::Kind::Ours) {
+      const auto r = read_record(devices, d, rejected);
+      if (r && !r->metadata) {
+        if (auto c = record_candidate(d, data_of(all, d), *r)) out.push_back(std::move(*c));
+      }
+      continue;
+    }
     try {
-      Candidate c{d, data_of(all, d), sb::decode(bytes)};
+      Candidate c{d, data_of(all, d), sb::decode(bytes), std::nullopt, true};
+      c.record = read_record(devices, d, rejected);
       out.push_back(std::move(c));
     } catch (const std::invalid_argument& e) {
       rejected.push_back(d.path + ": " + e.what());
@@ -254,12 +324,34 @@ std::vector<unsigned> Assembly::missing() const {
 
 std::string Assembly::describe_missing(unsigned role) const {
   std::string text = "member " + std::to_string(role);
+  std::vector<std::string> notes;
+  if (record && role < record->members.size()) {
+    const auto& m = record->members[role];
+    if (!m.name.empty()) notes.push_back(m.name);
+    if (!m.serial.empty()) notes.push_back("serial " + m.serial);
+  }
+  std::string note;
+  for (const auto& n : notes) note += (note.empty() ? "" : ", ") + n;
   const auto it = left_out_by_role.find(role);
-  if (it != left_out_by_role.end()) text += " (" + it->second + " was left out)";
-  return text;
+  if (it != left_out_by_role.end()) {
+    note += (note.empty() ? "" : "; ") + it->second + " was left out";
+  }
+  return note.empty() ? text : text + " (" + note + ")";
 }
 
 dm::RaidTable make_table(const Assembly& a, const std::string& p2p_provider) {
+  if (!a.metadata) {
+    const auto& r = *a.record;
+    dm::RaidTable t;
+    t.length = r.length;
+    t.raid_type = r.raid_type;
+    t.raid_params = r.raid_params;
+    t.raid_params.insert(t.raid_params.end(), {"p2p_provider", p2p_provider});
+    for (const auto& m : a.members) {
+      t.devices.push_back({"-", m ? m->data->path : "-"});
+    }
+    return t;
+  }
   const auto& f = a.freshest;
   const auto words = sb::type_words(f.level, f.layout);
   if (!words) throw CommandError(a.name + ": the superblocks describe no raid-p2p type");

@@ -4,6 +4,8 @@
 // Member layout (GPT, written by sfdisk):
 //   partition 1 "p2praid-meta:NAME"  4 MiB at 1 MiB: superblock, then the
 //                                     write-intent bitmap at 4 KiB
+//                                     (256 KiB and a page at most), and the
+//                                     tool's record in its last 64 KiB
 //   partition 2 "p2praid-data:NAME"  the data, from 5 MiB
 // Both sit on the NVMe namespace itself, so the data device is a partition,
 // whose request queue is the namespace's and supports PCI P2PDMA; a
@@ -19,6 +21,7 @@
 
 #include "p2praid/blockdev.hpp"
 #include "p2praid/dm_table.hpp"
+#include "p2praid/record.hpp"
 #include "p2praid/superblock.hpp"
 
 namespace p2praid::array {
@@ -31,6 +34,8 @@ inline constexpr std::string_view kMetaLabel = "p2praid-meta:";
 inline constexpr std::string_view kDataLabel = "p2praid-data:";
 // GPT names hold 36 characters; the labels take 13.
 inline constexpr std::size_t kMaxNameLength = 23;
+// Where the tool's record (record.hpp) sits in the metadata partition.
+inline constexpr std::uint64_t kRecordOffset = kMetaSectors * 512 - record::kSize;
 // The GPT type of both partitions: Linux RAID.
 inline constexpr std::string_view kPartitionType = "A19D880F-05FC-4D3B-A006-743F0F84911E";
 
@@ -62,16 +67,24 @@ struct MemberLayout {
 MemberLayout layout_member(const std::string& name, const std::string& disk,
                            std::uint64_t disk_sectors, std::optional<std::uint64_t> data_bytes);
 
-// A metadata partition with a valid superblock, and its data partition.
+// A metadata partition with a valid superblock, and its data partition;
+// or, for an array without metadata, a metadata partition with the tool's
+// record, and a superblock made up from the record (UUID from the record's
+// id, events from its generation).
 struct Candidate {
   blk::BlockDevice meta;
   std::optional<blk::BlockDevice> data;
   sb::Superblock sb;
+  std::optional<record::Record> record;  // the tool's record, if any
+  bool metadata = true;                  // false: sb is made up from the record
 };
 
-// Reads every block device's first bytes; returns the valid superblocks,
-// and in `rejected` the devices whose raid-p2p superblock is corrupt
-// ("nvme1n1p1: corrupt superblock (bad checksum)").
+// Reads every block device's first bytes, and the record of every
+// partition labelled as a metadata partition; returns the valid
+// superblocks and the records of arrays without metadata, and in
+// `rejected` the devices whose raid-p2p superblock or record is corrupt
+// ("nvme1n1p1: corrupt superblock (bad checksum)"). Throws
+// PermissionError when a device may not be read.
 std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected);
 
 struct Assembly {
@@ -83,10 +96,13 @@ struct Assembly {
   std::map<unsigned, std::string> left_out_by_role;  // role -> a left-out device
   // Why the name the labels give is unusable, naming a device; "" if usable.
   std::string unusable_name;
+  bool metadata = true;                  // false: assembled from the tool's records alone
+  std::optional<record::Record> record;  // the newest record of the members
 
   std::vector<unsigned> missing() const;
   std::string uuid() const { return sb::uuid_string(freshest.uuid); }
-  // "member 1", or "member 1 (/dev/nvme1n1p1 was left out)".
+  // "member 1", "member 1 (/dev/disk/by-id/nvme-X, serial S)", or with
+  // "; /dev/nvme1n1p1 was left out": the drive as the record names it.
   std::string describe_missing(unsigned role) const;
 };
 

@@ -112,6 +112,19 @@ class SystemDevices final : public Devices {
     }
   }
 
+  void write(const std::string& path, std::uint64_t offset,
+             const std::vector<std::uint8_t>& bytes) override {
+    const Fd fd(path, O_WRONLY | O_DIRECT | O_SYNC);
+    const Buffer buf(round_up(bytes.size()));
+    std::copy(bytes.begin(), bytes.end(), static_cast<std::uint8_t*>(buf.get()));
+    const auto put = ::pwrite(fd.get(), buf.get(), buf.size(), static_cast<off_t>(offset));
+    if (put != static_cast<ssize_t>(buf.size())) {
+      throw CommandError(path + ": cannot write at byte " + std::to_string(offset) + ": " +
+                         (put < 0 ? std::strerror(errno) : "short write") +
+                         "; check the drive ('dmesg')");
+    }
+  }
+
   std::optional<std::string> in_use(const std::string& path) const override {
     const int fd = ::open(path.c_str(),  // NOLINT(cppcoreguidelines-pro-type-vararg)
                           O_RDONLY | O_EXCL | O_CLOEXEC);

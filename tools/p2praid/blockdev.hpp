@@ -42,6 +42,11 @@ class Devices {
   // Writes zeros over [offset, offset + length), synchronously. Throws CommandError.
   virtual void zero(const std::string& path, std::uint64_t offset, std::uint64_t length) = 0;
 
+  // Writes `bytes` at `offset` (both multiples of 4 KiB), synchronously.
+  // Throws CommandError.
+  virtual void write(const std::string& path, std::uint64_t offset,
+                     const std::vector<std::uint8_t>& bytes) = 0;
+
   // Why the device at `path` cannot be opened exclusively (O_EXCL: it is
   // mounted, or a device-mapper or md device or a program holds it), or
   // nullopt if it can. Throws CommandError if it cannot be opened at all.

@@ -370,9 +370,10 @@ void setup_create(CLI::App& app, Options& o) {
                "member), a PCI address, or none");
   const std::vector<std::pair<std::string, bool>> on_off{{"on", true}, {"off", false}};
   app.add_option_no_stream("--metadata", a.metadata,
-                           "on: superblocks and write-intent bitmaps in the metadata partitions, "
-                           "so that assemble finds the array; off: none (the array cannot be "
-                           "assembled and resyncs whenever it starts)")
+                           "on: superblocks and write-intent bitmaps in the metadata partitions; "
+                           "off: none, the target resyncs the whole array whenever it starts and "
+                           "cannot tell a stale member from a current one; assemble finds such "
+                           "an array by the tool's records alone (see MEMBER LAYOUT)")
       ->transform(choice(on_off, "on|off"))
       ->type_name("on|off")
       ->default_str("on");
@@ -508,7 +509,13 @@ constexpr std::array<Command, 11> kCommands{{
      "the member, unless --degraded. Arrays are named from their partition labels (a label "
      "whose name breaks the rule for array names, see MEMBER LAYOUT, is refused, naming the "
      "partition) and get the device-mapper UUID P2PRAID-<array UUID>; arrays already running are "
-     "left alone. "
+     "left alone. The tool's record on each member (see MEMBER LAYOUT) names a missing member's "
+     "drive (by-id name and serial number, as recorded at create or replace) and gives the P2P "
+     "provider chosen at create, which --provider auto takes where it still is (found by the "
+     "serial number of the drive whose CMB it is, else by PCI address). Arrays created with "
+     "--metadata off have no superblocks: they are found by their records, grouped by the "
+     "record's id (their UUID), ordered by member index; of two claimants of an index the one "
+     "with the newer record (more replaces) is taken; their table has no metadata devices. "
      "Needs root: a device it may not open is named, with the advice to run as root, rather "
      "than skipped.",
      setup_assemble, run_assemble},
@@ -530,7 +537,9 @@ constexpr std::array<Command, 11> kCommands{{
      "superblock), is in use (sysfs holders, or it cannot be opened exclusively: mounted or "
      "open) or is too small; and a rebuild that the target would refuse (a level without "
      "redundancy, too few other members in service; failed and missing members count as out "
-     "of service). Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
+     "of service). NEW gets the array's record with NEW's drive in OLD's slot, and so do the "
+     "other members once the table is loaded. For an array without metadata the member size "
+     "comes from the record. Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
      setup_replace, run_replace},
     {"check", "Start a check of an array's redundancy",
      "Sends 'check' to the array: the target reads all copies or parity and counts "

@@ -13,6 +13,7 @@
 #include "p2praid/dm_table.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/planner.hpp"
+#include "p2praid/record.hpp"
 #include "p2praid/reports.hpp"
 #include "p2praid/status.hpp"
 #include "p2praid/superblock.hpp"
@@ -141,12 +142,99 @@ void lay_out(const Env& env, blk::Devices& devs, const array::MemberLayout& m) {
   devs.zero(m.meta, 0, array::kMetaSectors * units::kSectorSize);
 }
 
+// --- the tool's record ----------------------------------------------------------
+
+// The serial number of the NVMe controller of namespace `disk`, or "".
+std::string serial_of(const topo::Topology& t, const std::string& disk) {
+  const auto* ns = t.find_namespace(disk);
+  const auto* c = ns != nullptr ? t.controller(ns->controller()) : nullptr;
+  return c != nullptr ? c->serial : std::string();
+}
+
+// The raid parameters that describe the array, without those of one load
+// of the table (rebuild, sync, nosync) and without the provider.
+std::vector<std::string> lasting_params(const std::vector<std::string>& words) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const bool valued = words[i] == "rebuild" || words[i] == "p2p_provider";
+    if (i > 0 && valued) {
+      ++i;
+    } else if (i == 0 || (words[i] != "sync" && words[i] != "nosync")) {
+      out.push_back(words[i]);
+    }
+  }
+  return out;
+}
+
+// The record of the array with `table` (the provider from its p2p_provider)
+// on the whole disks `disks` ("nvme0n1", by member index; "" if missing).
+record::Record make_record(const Env& env, const topo::Topology& t, const blk::Devices& devs,
+                           const std::vector<blk::BlockDevice>& all, const dm::RaidTable& table,
+                           const std::vector<std::string>& disks, bool metadata,
+                           std::uint64_t data_sectors) {
+  record::Record r;
+  r.array = env.options.name;
+  r.id = env.services.new_uuid();
+  r.metadata = metadata;
+  r.raid_type = table.raid_type;
+  r.raid_params = lasting_params(table.raid_params);
+  r.length = table.length;
+  r.data_sectors = data_sectors;
+  r.provider = dm::parse_raid_params(table.raid_params).p2p_provider.value_or("none");
+  if (const auto* c = t.controller_at(r.provider)) r.provider_serial = c->serial;
+  for (const auto& disk : disks) {
+    const auto* d = disk.empty() ? nullptr : find_block(all, disk);
+    r.members.push_back(d == nullptr ? record::Member{}
+                                     : record::Member{names::stable(devs, *d), serial_of(t, disk)});
+  }
+  return r;
+}
+
+// The metadata partition beside the data partition that `data` (a table's
+// name for it) names: on the same disk, labelled p2praid-meta:.
+const blk::BlockDevice* meta_beside(const blk::Devices& devs,
+                                    const std::vector<blk::BlockDevice>& all,
+                                    const std::string& data) {
+  const auto* d = data == "-" ? nullptr : names::find(devs, all, data);
+  if (d == nullptr) return nullptr;
+  const auto it = std::find_if(all.begin(), all.end(), [&](const blk::BlockDevice& b) {
+    return b.disk == d->disk && b.partition != 0 && b.label.starts_with(array::kMetaLabel);
+  });
+  return it == all.end() ? nullptr : &*it;
+}
+
+// The newest record on the members of `table`.
+std::optional<record::Record> newest_record(const Env& env, const blk::Devices& devs,
+                                            const std::vector<blk::BlockDevice>& all,
+                                            const dm::RaidTable& table) {
+  std::optional<record::Record> best;
+  for (const auto& d : table.devices) {
+    const auto* meta = meta_beside(devs, all, d.data);
+    if (meta == nullptr) continue;
+    try {
+      auto r = record::decode(devs.read(meta->path, array::kRecordOffset, record::kSize));
+      if (r && (!best || r->generation > best->generation)) best = std::move(r);
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const std::exception& e) {
+      env.log.info(meta->path + ": no record (" + e.what() + ")");
+    }
+  }
+  return best;
+}
+
+void write_record(blk::Devices& devs, const std::string& meta, record::Record r, unsigned member) {
+  r.member = member;
+  devs.write(meta, array::kRecordOffset, record::encode(r));
+}
+
 // --- create -----------------------------------------------------------------
 
 struct CreatePlan {
   plan::Plan plan;
   std::vector<array::MemberLayout> layouts;
   dm::RaidTable table;
+  record::Record record;
 };
 
 CreatePlan plan_create(const Env& env, const blk::Devices& devs,
@@ -160,7 +248,7 @@ CreatePlan plan_create(const Env& env, const blk::Devices& devs,
   if (o.chunk_bytes != 0) req.chunk_bytes = o.chunk_bytes;
   const auto reader = env.services.sysfs(env.sysfs_root);
   const auto topology = topo::load_topology(*reader);
-  CreatePlan c{plan::make_plan(topology, req), {}, {}};
+  CreatePlan c{plan::make_plan(topology, req), {}, {}, {}};
   for (const auto& w : c.plan.warnings) env.log.warn(w);
   std::vector<std::uint64_t> sizes;
   for (const auto& m : c.plan.members) {
@@ -180,6 +268,11 @@ CreatePlan plan_create(const Env& env, const blk::Devices& devs,
     };
     c.table.devices.push_back({o.metadata ? name(1, l.meta) : "-", name(2, l.data)});
   }
+  std::vector<std::string> disks;
+  for (const auto& l : c.layouts) disks.push_back(l.disk);
+  std::uint64_t data_sectors = *std::min_element(sizes.begin(), sizes.end());
+  if (c.plan.chunk_sectors != 0) data_sectors -= data_sectors % c.plan.chunk_sectors;
+  c.record = make_record(env, topology, devs, all, c.table, disks, o.metadata, data_sectors);
   return c;
 }
 
@@ -240,11 +333,44 @@ void set_array_uuid(const Env& env, dm::Client& client, const blk::Devices& devs
 
 // --- assemble -----------------------------------------------------------------
 
+// The provider create recorded, where it still is: the CMB of the drive
+// with the recorded serial (wherever it sits now), else the recorded PCI
+// address; nullopt if there is none to take.
+std::optional<std::string> recorded_provider(const Env& env, const array::Assembly& a) {
+  if (!a.record || a.record->provider.empty() || a.record->provider == "auto") return std::nullopt;
+  const auto& r = *a.record;
+  if (r.provider == "none") return r.provider;
+  const auto reader = env.services.sysfs(env.sysfs_root);
+  const auto t = topo::load_topology(*reader);
+  const auto has_p2pmem = [&](const std::string& bdf) {
+    const auto* f = t.function(bdf);
+    return f != nullptr && f->p2pmem.has_value();
+  };
+  if (!r.provider_serial.empty()) {
+    for (const auto& c : t.controllers) {
+      if (c.serial == r.provider_serial && c.pci && has_p2pmem(*c.pci)) return *c.pci;
+    }
+  } else if (has_p2pmem(r.provider)) {
+    return r.provider;
+  }
+  env.log.warn(
+      a.name + ": the P2P provider recorded at create, " + r.provider +
+      (r.provider_serial.empty() ? "" : " (the drive with serial " + r.provider_serial + ")") +
+      ", is not there; choosing another");
+  return std::nullopt;
+}
+
 std::string provider_for(const Env& env, const array::Assembly& a) {
   if (env.options.provider != "auto") return env.options.provider;
   try {
+    if (const auto recorded = recorded_provider(env, a)) return *recorded;
+  } catch (const std::exception& e) {
+    env.log.info(a.name + ": the recorded provider cannot be checked (" + e.what() + ")");
+  }
+  try {
     plan::Request req;
-    req.level = sb::type_words(a.freshest.level, a.freshest.layout)->raid_type;
+    req.level = a.metadata ? sb::type_words(a.freshest.level, a.freshest.layout)->raid_type
+                           : a.record->raid_type;
     for (const auto& m : a.members) {
       if (m) req.devices.push_back(m->meta.disk);
     }
@@ -425,9 +551,11 @@ const blk::BlockDevice& check_new_drive(const Env& env, dm::Client& client,
   return *fresh;
 }
 
-// Data sectors per member, from a present member's superblock.
+// Data sectors per member, from a present member's superblock, else from
+// the tool's record (arrays without metadata).
 std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
-                                  const std::vector<blk::BlockDevice>& all, blk::Devices& devs) {
+                                  const std::vector<blk::BlockDevice>& all, blk::Devices& devs,
+                                  const std::optional<record::Record>& newest) {
   for (const auto& d : t.devices) {
     const auto* b = names::find(devs, all, d.meta);
     if (d.meta == "-" || b == nullptr) continue;
@@ -439,9 +567,59 @@ std::uint64_t member_data_sectors(const Env& env, const dm::RaidTable& t,
       env.log.info(b->path + ": " + e.what());
     }
   }
+  if (newest) return newest->data_sectors;
   throw CommandError(env.options.name +
-                     ": no member has a readable superblock, so the member size is unknown; "
-                     "replace needs an array with metadata");
+                     ": no member has a readable superblock or record, so the member size is "
+                     "unknown; replace the member with dmsetup");
+}
+
+// The record of the array once NEW is member `slot`: the newest of the
+// members' records, one generation on (or, for an array that has none, one
+// made from the table), with NEW's drive in `slot`.
+record::Record replacement_record(const Env& env, const blk::Devices& devs,
+                                  const std::vector<blk::BlockDevice>& all,
+                                  const dm::RaidTable& table, std::size_t slot,
+                                  const blk::BlockDevice& fresh,
+                                  const std::optional<record::Record>& newest,
+                                  std::uint64_t data_sectors) {
+  topo::Topology t;
+  try {
+    const auto reader = env.services.sysfs(env.sysfs_root);
+    t = topo::load_topology(*reader);
+  } catch (const std::exception& e) {
+    env.log.info(std::string("no serial numbers for the record: ") + e.what());
+  }
+  record::Record r;
+  if (newest && newest->members.size() == table.devices.size()) {
+    r = *newest;
+    ++r.generation;
+  } else {
+    std::vector<std::string> disks;
+    for (const auto& d : table.devices) {
+      const auto* b = d.data == "-" ? nullptr : names::find(devs, all, d.data);
+      disks.push_back(b != nullptr ? b->disk : std::string());
+    }
+    const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
+                                      [](const dm::TableDevice& d) { return d.meta != "-"; });
+    r = make_record(env, t, devs, all, table, disks, has_meta, data_sectors);
+  }
+  r.members.at(slot) = {names::stable(devs, fresh), serial_of(t, fresh.name)};
+  return r;
+}
+
+// Writes the new record to the members other than `slot`; a member whose
+// record cannot be written is named, and the replace stands.
+void update_records(const Env& env, blk::Devices& devs, const std::vector<blk::BlockDevice>& all,
+                    const dm::RaidTable& table, std::size_t slot, const record::Record& r) {
+  for (std::size_t i = 0; i < table.devices.size(); ++i) {
+    const auto* meta = i == slot ? nullptr : meta_beside(devs, all, table.devices[i].data);
+    if (meta == nullptr) continue;
+    try {
+      write_record(devs, meta->path, r, static_cast<unsigned>(i));
+    } catch (const CommandError& e) {
+      env.log.warn(std::string(e.what()) + "; its record still names the replaced drive");
+    }
+  }
 }
 
 }  // namespace
@@ -482,12 +660,12 @@ int create(const Env& env) {
     lay_out(env, *devs, l);
     auto& t = c.table.devices[i];
     t = {checked_name(env, *devs, t.meta, l.meta), checked_name(env, *devs, t.data, l.data)};
+    write_record(*devs, l.meta, c.record, static_cast<unsigned>(i));
   }
   // With metadata the array UUID exists only once the target has started
   // the array, so the device starts without a UUID and gets it then.
   // Without metadata nothing on disk names the array: a random UUID.
-  const std::string uuid =
-      o.metadata ? std::string() : std::string(dm::kUuidPrefix) + env.services.new_uuid();
+  const std::string uuid = o.metadata ? std::string() : std::string(dm::kUuidPrefix) + c.record.id;
   try {
     client->create(o.name, uuid, target_of(c.table));
   } catch (const CommandError& e) {
@@ -566,9 +744,10 @@ int replace(const Env& env) {
   const std::size_t slot = slot_of(table, *devs, all, o.old_member, o.name);
   const auto down = check_in_sync(env, *client, slot);
   const auto& fresh = check_new_drive(env, *client, *devs, all);
+  const auto newest = newest_record(env, *devs, all, table);
+  const auto data_sectors = member_data_sectors(env, table, all, *devs, newest);
   const auto layout =
-      array::layout_member(o.name, fresh.name, fresh.sectors,
-                           member_data_sectors(env, table, all, *devs) * units::kSectorSize);
+      array::layout_member(o.name, fresh.name, fresh.sectors, data_sectors * units::kSectorSize);
   const bool has_meta = std::any_of(table.devices.begin(), table.devices.end(),
                                     [](const dm::TableDevice& d) { return d.meta != "-"; });
   array::check_rebuild(o.name, table, slot, down);
@@ -580,6 +759,7 @@ int replace(const Env& env) {
     if (i != slot)
       d = {names::stable_name(*devs, all, d.meta), names::stable_name(*devs, all, d.data)};
   }
+  const auto rec = replacement_record(env, *devs, all, table, slot, fresh, newest, data_sectors);
   if (o.dry_run) {
     env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
     return 0;
@@ -591,7 +771,9 @@ int replace(const Env& env) {
   auto& d = table.devices.at(slot);
   d = {checked_name(env, *devs, d.meta, layout.meta),
        checked_name(env, *devs, d.data, layout.data)};
+  write_record(*devs, layout.meta, rec, static_cast<unsigned>(slot));
   client->reload(o.name, target_of(table));
+  update_records(env, *devs, all, table, slot, rec);
   env.printer.print(reports::replaced(o.name, slot, layout, table, false), env.out);
   return 0;
 }

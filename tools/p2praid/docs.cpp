@@ -205,6 +205,39 @@ void files_section(std::ostream& out) {
       << "\n";
 }
 
+void layout_section(std::ostream& out) {
+  prose(out, "MEMBER LAYOUT",
+        {"create gives every member a GPT partition table (written by sfdisk) with two "
+         "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
+         "raid-p2p superblock at its start and the md write-intent bitmap from 4 KiB; 2, "
+         "p2praid-data:NAME, from 5 MiB, the member's data (--size, or all that fits before the "
+         "last MiB, which the backup GPT uses). NAME is 1 to 23 letters, digits, '.', '_' or '-', "
+         "not starting with '-': GPT names are short, and device-mapper names must be under "
+         "128 bytes, without '/', printable. assemble holds names read from labels to the same "
+         "rule as names typed on the command line and refuses a label that breaks it, naming "
+         "the partition.",
+         "Why partitions: P2P DMA needs a request queue that advertises PCI P2PDMA. A partition "
+         "shares the NVMe namespace's queue, so it does; a device-mapper sub-device (as LVM's "
+         "rmeta/rimage dm-linear volumes) does not on Linux 6.12, and every P2P transfer to it "
+         "would have to bounce through host memory.",
+         "assemble finds members by the superblock at the start of any block device and takes "
+         "the data partition labelled p2praid-data:NAME on the same disk; the label also names "
+         "the array.",
+         "The tool's record: the last 64 KiB of each metadata partition hold what create knew "
+         "and the superblock, whose format the kernel target owns, does not: a text header "
+         "'p2praid-record 1' with the CRC-32C of the body, then key=value lines: the array's "
+         "name, a random id, whether it has metadata, its raid type and parameters, length and "
+         "member size, this member's index, the P2P provider chosen at create (PCI address, "
+         "and the serial number of the NVMe drive whose CMB it is) and every member's drive "
+         "(its /dev/disk/by-id name and serial number); replace writes the next generation of "
+         "it. The target never reads or writes there: its superblock takes the first logical "
+         "block, and the write-intent bitmap from 4 KiB needs at most 256 KiB and a page, as "
+         "the target makes bitmap regions at least 1/2^21 of the array; without metadata "
+         "devices it does not open the partition at all. Superblocks are unchanged: the kernel "
+         "zeroes a superblock's reserved bytes whenever it writes one, so they could hold "
+         "nothing of the tool's."});
+}
+
 }  // namespace
 
 std::string man_page(const CommandLineDoc& doc) {
@@ -228,23 +261,7 @@ std::string man_page(const CommandLineDoc& doc) {
   levels_section(out);
   prose(out, "SIZES", {std::string("Sizes are ") + std::string(units::kSizeSyntax) + "."});
   table_section(out);
-  prose(out, "MEMBER LAYOUT",
-        {"create gives every member a GPT partition table (written by sfdisk) with two "
-         "partitions of type Linux RAID: 1, p2praid-meta:NAME, 4 MiB from 1 MiB, holding the "
-         "raid-p2p superblock at its start and the md write-intent bitmap from 4 KiB; 2, "
-         "p2praid-data:NAME, from 5 MiB, the member's data (--size, or all that fits before the "
-         "last MiB, which the backup GPT uses). NAME is 1 to 23 letters, digits, '.', '_' or '-', "
-         "not starting with '-': GPT names are short, and device-mapper names must be under "
-         "128 bytes, without '/', printable. assemble holds names read from labels to the same "
-         "rule as names typed on the command line and refuses a label that breaks it, naming "
-         "the partition.",
-         "Why partitions: P2P DMA needs a request queue that advertises PCI P2PDMA. A partition "
-         "shares the NVMe namespace's queue, so it does; a device-mapper sub-device (as LVM's "
-         "rmeta/rimage dm-linear volumes) does not on Linux 6.12, and every P2P transfer to it "
-         "would have to bounce through host memory.",
-         "assemble finds members by the superblock at the start of any block device and takes "
-         "the data partition labelled p2praid-data:NAME on the same disk; the label also names "
-         "the array."});
+  layout_section(out);
   p2p_section(out);
   prose(out, "OUTPUT",
         {"Text output (-o normal) shows the strings it gets from sysfs and device-mapper "

@@ -509,7 +509,8 @@ report::Report assembled(const std::vector<Assembled>& arrays) {
                       report::Audience::All};
   report::Notes left{"notes", "Left out", {}, report::Audience::TextOnly};
   for (const auto& [a, state] : arrays) {
-    const auto type = sb::type_words(a->freshest.level, a->freshest.layout);
+    const auto type =
+        a->metadata ? sb::type_words(a->freshest.level, a->freshest.layout) : std::nullopt;
     report::Strings missing;
     report::Strings devices;
     for (std::size_t i = 0; i < a->members.size(); ++i) {
@@ -520,9 +521,12 @@ report::Report assembled(const std::vector<Assembled>& arrays) {
       }
     }
     for (const auto& why : a->left_out) left.lines.push_back(a->name + ": " + why);
-    table.rows.push_back({a->name, a->uuid(), type ? Value(type->raid_type) : null(),
-                          report::Strings(devices), report::Strings(missing), a->freshest.events,
-                          state, report::Strings(a->left_out),
+    const auto raid_type = type        ? Value(type->raid_type)
+                           : a->record ? Value(a->record->raid_type)
+                                       : null();
+    table.rows.push_back({a->name, a->uuid(), raid_type, report::Strings(devices),
+                          report::Strings(missing), a->freshest.events, state,
+                          report::Strings(a->left_out),
                           dm::format_table(array::make_table(*a, "auto"))});
   }
   report::Report r;
