@@ -768,6 +768,12 @@ TEST(Record, EncodesAndDecodes) {
   bytes[40] ^= 1;
   EXPECT_THROW((void)record::decode(bytes), std::invalid_argument);
   EXPECT_EQ(record::decode(std::vector<std::uint8_t>(512, 0)), std::nullopt);
+  // The fuzzer's seed is a valid record.
+  const auto seed = read_text(std::filesystem::path(P2PRAID_REPO) /
+                              "tests/fuzz/corpus/record/raid10-no-metadata");
+  const auto decoded = record::decode(std::vector<std::uint8_t>(seed.begin(), seed.end()));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->members[0].serial, "rp-sw0");
 }
 
 // The target never writes where the record sits: the superblock takes the

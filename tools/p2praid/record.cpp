@@ -18,10 +18,10 @@ namespace {
 constexpr std::string_view kMagic = "p2praid-record 1 ";
 constexpr std::size_t kCrcDigits = 8;
 
-// Values are single lines.
+// Values are single lines, and a NUL would end the record.
 std::string one_line(std::string text) {
   std::replace_if(
-      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\0'; }, ' ');
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\0'; }, ' ');
   return text;
 }
 
