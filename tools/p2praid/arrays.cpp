@@ -9,6 +9,7 @@
 #include "p2praid/errors.hpp"
 #include "p2praid/raid_level.hpp"
 #include "p2praid/size.hpp"
+#include "p2praid/text.hpp"
 
 namespace p2praid::array {
 namespace {
@@ -160,11 +161,11 @@ Assembly assemble_one(std::vector<const Candidate*> cands) {
   if (why && named != a.members.end()) {
     const auto& meta = (*named)->meta;
     const std::string disk = "/dev/" + meta.disk;
-    a.unusable_name = meta.path + ": its label '" + printable(meta.label) + "' names the array '" +
-                      printable(a.name) + "', which is not a usable array name (" + *why +
-                      "); rename the partitions of every member, as 'sfdisk --part-label " + disk +
-                      " 1 p2praid-meta:NEWNAME' and 'sfdisk --part-label " + disk +
-                      " 2 p2praid-data:NEWNAME'";
+    a.unusable_name =
+        meta.path + ": its label '" + text::escape(meta.label) + "' names the array '" +
+        text::escape(a.name) + "', which is not a usable array name (" + *why +
+        "); rename the partitions of every member, as 'sfdisk --part-label " + disk +
+        " 1 p2praid-meta:NEWNAME' and 'sfdisk --part-label " + disk + " 2 p2praid-data:NEWNAME'";
   }
   return a;
 }
@@ -228,22 +229,8 @@ std::optional<std::string> name_problem(const std::string& name) {
 
 void check_name(const std::string& name) {
   if (const auto why = name_problem(name)) {
-    throw UsageError("array name '" + printable(name) + "': " + *why);
+    throw UsageError("array name '" + text::escape(name) + "': " + *why);
   }
-}
-
-std::string printable(const std::string& text) {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '\\') {
-      out += c;
-    } else {
-      out.append("\\x").append(1, kHex[u >> 4]).append(1, kHex[u & 0xfU]);
-    }
-  }
-  return out;
 }
 
 MemberLayout layout_member(const std::string& name, const std::string& disk,

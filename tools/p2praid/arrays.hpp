@@ -49,9 +49,6 @@ void check_name(const std::string& name);
 // What is wrong with `name` as an array name, or nullopt.
 std::optional<std::string> name_problem(const std::string& name);
 
-// `text` with what is not printable ASCII as \xNN, for messages.
-std::string printable(const std::string& text);
-
 struct MemberLayout {
   std::string disk;  // "nvme0n1"
   std::string disk_path;
