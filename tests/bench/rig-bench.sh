@@ -130,6 +130,19 @@ counters() {
 	jq -nc --arg level "$2" "${args[@]}" '$ARGS.named'
 }
 
+# p2p_array NAME LEVEL: a raid-p2p array over $DRIVES, in sync, with its
+# counters zeroed.
+p2p_array() {
+	dm_create "$1" "$(raid_table raid-p2p "$2" 1 2)" || die "raid-p2p $2 refused"
+	[ "$2" = raid0 ] || wait_sync "$1"
+	dmsetup message "$1" 0 p2p_reset_counters
+}
+# p2p_counted NAME LEVEL: record and log the array's counters.
+p2p_counted() {
+	counters "$1" "$2" >>"$COUNTERS"
+	log "raid-p2p $2 counters: $(tail -n 1 "$COUNTERS")"
+}
+
 PERF_ARGS=()
 [ -z "${RP_BENCH_PERF:-}" ] || PERF_ARGS=(-P "$RP_BENCH_PERF")
 run_bench() { # SPEC...
@@ -164,9 +177,7 @@ for level in $LEVELS; do
 	wipe_meta
 	specs=()
 	if [[ $TARGETS == *" raid-p2p "* ]]; then
-		dm_create "bp-$level" "$(raid_table raid-p2p "$level" 1 2)" || die "raid-p2p $level refused"
-		[ "$level" = raid0 ] || wait_sync "bp-$level"
-		dmsetup message "bp-$level" 0 p2p_reset_counters
+		p2p_array "bp-$level" "$level"
 		specs+=("raid-p2p:$level:/dev/mapper/bp-$level")
 	fi
 	if [[ $TARGETS == *" dm-raid "* ]]; then
@@ -180,8 +191,7 @@ for level in $LEVELS; do
 	fi
 	run_bench "${specs[@]}"
 	if [[ $TARGETS == *" raid-p2p "* ]]; then
-		counters "bp-$level" "$level" >>"$COUNTERS"
-		log "raid-p2p $level counters: $(tail -n 1 "$COUNTERS")"
+		p2p_counted "bp-$level" "$level"
 		dmsetup remove "bp-$level"
 	fi
 	[[ $TARGETS != *" dm-raid "* ]] || dmsetup remove "bd-$level"
@@ -241,17 +251,14 @@ for level in $FAR_LEVELS; do
 	log "--- $level with rp-far0 (after $((SECONDS - T0)) s)"
 	wipe_meta
 	specs=()
-	dm_create "bp-$level-far0" "$(raid_table raid-p2p "$level" 1 2)" || die "raid-p2p $level refused"
-	[ "$level" = raid0 ] || wait_sync "bp-$level-far0"
+	p2p_array "bp-$level-far0" "$level"
 	specs+=("raid-p2p:$level-far0:/dev/mapper/bp-$level-far0")
 	if [[ $TARGETS == *" md "* ]]; then
 		md_create "$level" "bench-$level-far0"
 		specs+=("md:$level-far0:/dev/md/bench-$level-far0")
 	fi
-	dmsetup message "bp-$level-far0" 0 p2p_reset_counters
 	run_bench "${specs[@]}"
-	counters "bp-$level-far0" "$level-far0" >>"$COUNTERS"
-	log "raid-p2p $level-far0 counters: $(tail -n 1 "$COUNTERS")"
+	p2p_counted "bp-$level-far0" "$level-far0"
 	copies "bp-$level-far0" "$level-far0" raid-p2p "/dev/mapper/bp-$level-far0"
 	dmsetup remove "bp-$level-far0"
 	if [[ $TARGETS == *" md "* ]]; then
