@@ -6,10 +6,12 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "p2praid/errors.hpp"
+#include "p2praid/process.hpp"
 #include "p2praid/sysfs.hpp"
 #include "test_support.hpp"
 
@@ -32,6 +34,7 @@ class FakeSfdisk : public ::testing::Test {
   }
   void TearDown() override {
     set_path(old_path_);
+    proc::system_dirs() = old_dirs_;
     fs::remove_all(dir_);
   }
 
@@ -59,6 +62,7 @@ class FakeSfdisk : public ::testing::Test {
 
   fs::path dir_;
   std::string old_path_;
+  std::vector<std::string> old_dirs_ = proc::system_dirs();
 };
 
 TEST_F(FakeSfdisk, ExitStatusAndItsMessage) {
@@ -88,8 +92,20 @@ TEST_F(FakeSfdisk, StopsReadingItsInput) {
             0U);
 }
 
+// sfdisk lives in /usr/sbin, which the PATH of a service or of a minimal
+// init often leaves out: it is still found in the system directories.
+TEST_F(FakeSfdisk, FoundOutsidePath) {
+  script("echo 'sfdisk: found' >&2; exit 3");  // no PATH: shell builtins only
+  set_path("/nonexistent");
+  proc::system_dirs() = {dir_.string()};
+  EXPECT_EQ(partition_error("label: gpt\n")
+                .rfind(std::string(kDisk) + ": sfdisk exited with status 3: sfdisk: found", 0),
+            0U);
+}
+
 TEST_F(FakeSfdisk, NotInstalled) {
   set_path(dir_.string());
+  proc::system_dirs().clear();
   EXPECT_EQ(partition_error("label: gpt\n"),
             std::string(kDisk) +
                 ": cannot run sfdisk: No such file or directory; install it "

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,11 +11,13 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "p2praid/errors.hpp"
 
-// POSIX, for posix_spawnp.
+// POSIX, for posix_spawn.
 // NOLINTNEXTLINE(readability-redundant-declaration,cppcoreguidelines-avoid-non-const-global-variables)
 extern char** environ;
 
@@ -151,12 +154,47 @@ void exchange(Pipe& in, Pipe& out, Pipe& err, const std::string& input, Outcome&
   }
 }
 
+// Where `name` runs from: as given if it has a slash, else the first
+// executable regular file of that name in PATH, then in the system
+// directories. Those come last so that PATH still decides, and they are
+// there because a PATH without the sbin directories is common (services,
+// minimal init environments, users other than root) while sfdisk lives
+// in /usr/sbin. Empty if there is none.
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  std::vector<std::string> dirs;
+  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
+  for (std::string_view rest = path != nullptr ? path : ""; !rest.empty();) {
+    const auto colon = rest.find(':');
+    const auto dir = rest.substr(0, colon);
+    if (!dir.empty()) dirs.emplace_back(dir);  // an empty entry (the cwd) is not searched
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  }
+  dirs.insert(dirs.end(), system_dirs().begin(), system_dirs().end());
+  for (const auto& dir : dirs) {
+    std::string candidate = dir;
+    candidate += '/';
+    candidate += name;
+    struct ::stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+  }
+  return {};
+}
+
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
 }
 
 }  // namespace
+
+std::vector<std::string>& system_dirs() {
+  static std::vector<std::string> dirs{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+                                       "/usr/bin",        "/sbin",          "/bin"};
+  return dirs;
+}
 
 Outcome run(const std::vector<std::string>& argv, const std::string& input) {
   Pipe in;
@@ -166,11 +204,14 @@ Outcome run(const std::vector<std::string>& argv, const std::string& input) {
   args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
   args.push_back(nullptr);
+  const std::string program = find_program(argv.at(0));
+  if (program.empty())
+    throw CommandError("cannot run " + argv.at(0) + ": " + std::strerror(ENOENT));
   pid_t pid = 0;
   {
     const SpawnSetup setup(in, out, err);
     const int rc =
-        ::posix_spawnp(&pid, args[0], setup.actions(), setup.attr(), args.data(), environ);
+        ::posix_spawn(&pid, program.c_str(), setup.actions(), setup.attr(), args.data(), environ);
     if (rc != 0) throw CommandError("cannot run " + argv.at(0) + ": " + std::strerror(rc));
   }
   in.close_read();

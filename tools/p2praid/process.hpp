@@ -13,12 +13,17 @@ struct Outcome {
   std::string err;      // what it wrote to stderr (at most 64 KiB kept)
 };
 
-// Runs argv[0], found in PATH, with the arguments argv[1...], writes `input`
+// Runs argv[0], found in PATH or else in the system directories (/usr/sbin,
+// /sbin, ...), with the arguments argv[1...], writes `input`
 // to its stdin and closes it, and waits for it to end. A program that stops
 // reading early is no error here (SIGPIPE is ignored while writing; EPIPE
 // ends the writing); its exit status tells. Throws CommandError if the
 // program cannot be started, naming it.
 Outcome run(const std::vector<std::string>& argv, const std::string& input);
+
+// The directories searched after PATH (the system's bin and sbin ones);
+// tests may change them.
+std::vector<std::string>& system_dirs();
 
 // "exited with status 1", "was killed by signal 9 (Killed)".
 std::string describe(int wait_status);
