@@ -79,7 +79,8 @@ second() {
 		status=none || die "cannot wipe the superblock"
 	"$tool" assemble r1 2>/tmp/err && rc=0 || rc=$?
 	expect_eq "assemble refuses r1 with a missing member (exit 5)" "$rc" 5
-	check "and names the member and --degraded" grep -q "r1: member 1 of 2 missing.*--degraded" /tmp/err
+	check "and names the member, its drive and --degraded" \
+		grep -q "r1: member 1 (.*serial rp-sw1) of 2 missing.*--degraded" /tmp/err
 	check "r1 was not started" sh -c '! dmsetup info r1 >/dev/null 2>&1'
 	check "assemble --degraded starts it" "$tool" assemble r1 --degraded
 	expect_eq "status shows member 1 missing" \
