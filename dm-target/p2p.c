@@ -8,10 +8,11 @@
  * from the targets' io_hints and the members' limits with
  * blk_stack_limits(), which drops the flag, and installs them at every
  * table swap. So the flag is set on the mapped device's queue after the
- * swap, from the resume hook, which dm calls after every swap and every
- * resume: one frozen limits update. It is safe for every member: md-p2p
- * bounces P2P pages for members that cannot take them (md-core,
- * md-p2pdma.c). docs/ARCHITECTURE.md has more.
+ * swap, from the preresume hook of a new table and the resume hook, which
+ * dm calls after every swap and every resume: one frozen limits update,
+ * and only when this target is the table's only one. It is safe for every
+ * member: md-p2p bounces P2P pages for members that cannot take them
+ * (md-core, md-p2pdma.c). docs/ARCHITECTURE.md has more.
  *
  * Counters. md-p2p counts per array; they show in INFO status and in
  * debugfs (dm-raid-p2p/p2p_stats, one line per live array), and the
@@ -41,13 +42,30 @@ static LIST_HEAD(rs_live);		/* raid sets that have been resumed */
 static DEFINE_MUTEX(rs_live_lock);
 static struct dentry *rs_debugfs;
 
-/* Let user P2P buffers reach the mapped device. Called from resume. */
+/*
+ * Let user P2P buffers reach the mapped device, if every bio it gets
+ * comes to this target: only md-p2p knows where P2P pages may go, and
+ * another target in the table (a linear segment beside this one) would
+ * pass them to a device that cannot take them. A target that spans the
+ * whole table is its only one (dm allows no gaps and no empty targets).
+ * Called from preresume, before its superblock and bitmap I/O, and from
+ * resume: dm installs limits without the flag at every table swap, and
+ * P2P O_DIRECT issued from then until the flag is back fails with
+ * EREMOTEIO (bio_iov_iter_get_pages() checks it when it builds the bio).
+ */
 int rs_p2p_advertise(struct raid_set *rs)
 {
-	struct request_queue *q = dm_disk(dm_table_get_md(rs->ti->table))->queue;
+	struct dm_target *ti = rs->ti;
+	struct request_queue *q = dm_disk(dm_table_get_md(ti->table))->queue;
 	struct queue_limits lim;
 	int r;
 
+	if (ti->begin || ti->len != dm_table_get_size(ti->table)) {
+		if (!test_and_set_bit(RS_P2P_SHARED_WARNED, &rs->flags))
+			DMINFO("%s: no P2P buffers: the table has other targets",
+			       dm_table_device_name(ti->table));
+		return 0;
+	}
 	if (blk_queue_pci_p2pdma(q))
 		return 0;
 	lim = queue_limits_start_update(q);
@@ -55,7 +73,7 @@ int rs_p2p_advertise(struct raid_set *rs)
 	r = queue_limits_commit_update_frozen(q, &lim);
 	if (r)
 		DMERR("%s: cannot advertise P2PDMA on the mapped device: %d",
-		      dm_table_device_name(rs->ti->table), r);
+		      dm_table_device_name(ti->table), r);
 	return r;
 }
 

@@ -111,6 +111,7 @@ enum rs_flag {
 	RS_UPDATE_SBS,		/* write all superblocks before first resume */
 	RS_IN_SYNC,		/* status helpers: array is in sync */
 	RS_RESYNCING,		/* status helpers: array is resyncing */
+	RS_P2P_SHARED_WARNED,	/* logged that P2P is off: other targets */
 };
 
 /*

@@ -416,6 +416,8 @@ static int rp_preresume(struct dm_target *ti)
 	if (test_and_set_bit(RS_PRERESUMED, &rs->flags))
 		return 0;
 
+	/* The swap just dropped the flag: set it before any I/O of ours. */
+	rs_p2p_advertise(rs);
 	mddev_lock_nointr(mddev);
 	r = rs_refresh_superblocks(rs);
 	if (r)
@@ -438,8 +440,9 @@ out:
 }
 
 /*
- * Called after every table swap and every resume: dm has just installed
- * queue limits without BLK_FEAT_PCI_P2PDMA, so set it again (p2p.c).
+ * Called after every table swap and every resume. The first preresume of
+ * a new table has set BLK_FEAT_PCI_P2PDMA again after dm's swap dropped
+ * it; this sets it if that failed or was skipped (p2p.c).
  */
 static void rp_resume(struct dm_target *ti)
 {
@@ -459,7 +462,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 1, 2},
+	.version = {1, 1, 4},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,

@@ -9,8 +9,9 @@
 # EREMOTEIO on the mainline dm raid target. Then the cases that must
 # bounce: a provider the members cannot reach, a member on another root
 # port, a member whose queue takes no P2P pages (dm-linear under it); the
-# advertising across suspend/resume and a table reload; and no merging of
-# bios that carry a member's own CMB.
+# advertising across suspend/resume and a table reload, also while the new
+# table does its superblock I/O; no P2P for a table with other targets;
+# and no merging of bios that carry a member's own CMB.
 . "$(dirname "$0")/../lib.sh"
 
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
@@ -206,6 +207,66 @@ dmsetup message p2p-adv 0 p2p_reset_counters
 expect_eq "p2p_reset_counters zeroes the counters" "$(stat p2p-adv user_write)/$(stat p2p-adv user_read)" 0/0
 check "debugfs lists the array" grep -q "user_read=" /sys/kernel/debug/dm-raid-p2p/p2p_stats
 dmsetup remove p2p-adv
+
+# --- no EREMOTEIO while a reloaded table writes its superblocks ----------
+# dm drops BLK_FEAT_PCI_P2PDMA at every table swap, and a P2P O_DIRECT bio
+# built while it is off fails with EREMOTEIO. The new table's first
+# preresume must set it before its superblock and bitmap I/O, not after.
+# The metadata devices delay every I/O by 1.5 s, so that I/O takes
+# seconds; a P2P read issued meanwhile waits for the resume and succeeds.
+for d in sw0 sw1; do
+	dm_create "slow-$d" "0 $(blockdev --getsz "${M[$d]}") delay ${M[$d]} 0 1500"
+done
+per=$((SECT / 128 * 128))
+tbl="0 $per raid-p2p raid1 2 64 nosync 2 /dev/mapper/slow-sw0 ${P[sw0]} /dev/mapper/slow-sw1 ${P[sw1]}"
+dm_create p2p-window "$tbl"
+buf=$(rig_bdf rp-sw2)
+check "slow metadata: P2P write+read" "$P2PIO" -d /dev/mapper/p2p-window -p "$buf" -m rw -s 1M -b 128k -S 4
+dmsetup suspend p2p-window && dmsetup reload p2p-window --table "$tbl"
+dmsetup resume p2p-window &
+resume_pid=$!
+# Wait for the swap (no inactive table) while the device is still
+# suspended (attr: Live, Inactive, suspended, read-write).
+for _ in $(seq 40); do
+	attr=$(dmsetup info -c --noheadings -o attr p2p-window)
+	[ "${attr:1:2}" = "-s" ] && break
+done
+expect_eq "reload: table swapped, preresume still doing its superblock I/O" "${attr:1:2}" "-s"
+check "reload: a P2P read issued during preresume succeeds (no EREMOTEIO)" \
+	"$P2PIO" -d /dev/mapper/p2p-window -p "$buf" -m read -s 1M -b 128k -S 4
+check "reload: resume succeeded" wait $resume_pid
+dmsetup remove p2p-window
+dmsetup remove slow-sw0
+dmsetup remove slow-sw1
+
+# --- a table with other targets beside raid-p2p takes no P2P buffers -----
+# Only md-p2p knows which device can take which P2P pages; a linear
+# segment beside raid-p2p would pass them to a drive on another root port.
+# So the device does not advertise P2PDMA then: P2P O_DIRECT fails with
+# EREMOTEIO in both segments, as on dm-linear, and host I/O works. With
+# raid-p2p alone again, P2P I/O works.
+r0=$(table raid0 2 "1 64" sw0 sw1)
+len=$(awk '{ print $2 }' <<<"$r0")
+printf '%s\n%s\n' "$r0" "$len $SECT linear ${P[far0]} 0" | dmsetup create p2p-mixed ||
+	die "cannot create a table of raid-p2p and linear"
+on_exit "dmsetup remove --retry p2p-mixed"
+dmsetup mknodes p2p-mixed
+buf=$(rig_bdf rp-sw2)
+check "mixed table: P2P read in the raid-p2p segment fails with EREMOTEIO" \
+	"$P2PIO" -d /dev/mapper/p2p-mixed -p "$buf" -m read -s 1M -b 128k -e EREMOTEIO
+check "mixed table: P2P read in the linear segment fails with EREMOTEIO" \
+	"$P2PIO" -d /dev/mapper/p2p-mixed -p "$buf" -m read -o $((len * 512)) -s 1M -b 128k -e EREMOTEIO
+check "mixed table: host I/O in the raid-p2p segment" \
+	"$P2PIO" -d /dev/mapper/p2p-mixed -p host -m rw -s 1M -b 128k -S 5
+check "mixed table: host I/O in the linear segment" \
+	"$P2PIO" -d /dev/mapper/p2p-mixed -p host -m rw -o $((len * 512)) -s 1M -b 128k -S 6
+mm=$(dmsetup info -c --noheadings -o major,minor --separator : p2p-mixed)
+check "mixed table: the kernel log says why" \
+	grep -q "raid-p2p: $mm: no P2P buffers: the table has other targets" <(dmesg)
+dmsetup suspend p2p-mixed && dmsetup reload p2p-mixed --table "$r0" && dmsetup resume p2p-mixed
+check "raid-p2p alone again: P2P read of what host I/O wrote" \
+	"$P2PIO" -d /dev/mapper/p2p-mixed -p "$buf" -m read -s 1M -b 128k -S 5
+dmsetup remove p2p-mixed
 
 # --- a member's own CMB is never merged into a multi-segment command -----
 # Sequential 128 KiB writes on raid0 with 32 KiB chunks, submitted under a
