@@ -13,7 +13,7 @@ CMAKE_FLAGS ?=
 TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
-.PHONY: all help deps rig kernel rootfs modules rig-modules tool check \
+.PHONY: all help deps rig rig-debug kernel rootfs modules rig-modules tool check \
 	check-unit check-asan check-vm check-kernels check-all demo bench profile \
 	install clean
 
@@ -31,6 +31,8 @@ help:
 	@echo 'make install              install the modules (extra/) and the tool'
 	@echo 'make rig                  install packages, build the guest kernel and root fs'
 	@echo '                          (RP_KERNEL=7.3: the other pinned series; tests/vm/kernel.pin)'
+	@echo 'make rig-debug            the debug guest kernel (lockdep, KASAN, fault injection)'
+	@echo '                          and the modules for it: tests/vm/vm-run --debug-kernel'
 	@echo 'make clean                remove build products (not the rig cache)'
 
 deps:
@@ -43,6 +45,12 @@ rootfs: deps
 	@tests/vm/build-rootfs >/dev/null
 
 rig: kernel rootfs
+
+# The debug guest kernel (tests/vm/kernel-debug.config: lockdep, KASAN,
+# fault injection) and our modules for it; `tests/vm/vm-run --debug-kernel`
+# boots it.
+rig-debug: rootfs
+	RP_KFLAVOUR=debug $(MAKE) --no-print-directory kernel rig-modules
 
 # Build the modules against KDIR and stage the .ko files for the rig and
 # for `make install` in $(BUILD)/modules/<kernelrelease>/.

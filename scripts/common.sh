@@ -23,12 +23,25 @@ rp_hash() {
 	done | sha256sum | cut -c1-12
 }
 
+# The guest kernel's flavour (RP_KFLAVOUR): empty for the normal kernel,
+# "debug" for the one with lockdep, KASAN and fault injection
+# (tests/vm/kernel-debug.config). Each flavour has its own cache entry
+# and kernel release, so modules for both sit side by side.
+RP_KFLAVOUR=${RP_KFLAVOUR:-}
+case "$RP_KFLAVOUR" in
+"" | debug) ;;
+*) printf '%s: error: RP_KFLAVOUR=%s: the kernel flavours are "" and "debug"\n' "${0##*/}" "$RP_KFLAVOUR" >&2
+	exit 1 ;;
+esac
+
 # The guest kernel's config fragments, in merge order: kernel.config, then
-# kernel-<series>.config if the series has one (what it needs differently).
+# kernel-<series>.config if the series has one (what it needs differently),
+# then kernel-<flavour>.config for a flavour.
 rp_kernel_fragments() {
 	echo "$RP_TOP/tests/vm/kernel.config"
 	[ ! -f "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config" ] ||
 		echo "$RP_TOP/tests/vm/kernel-$RP_KERNEL.config"
+	[ -z "$RP_KFLAVOUR" ] || echo "$RP_TOP/tests/vm/kernel-$RP_KFLAVOUR.config"
 }
 
 # Configure the kernel source tree in the current directory like the rig's
