@@ -14,7 +14,7 @@ TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig rig-debug kernel rootfs modules rig-modules tool check \
-	check-unit check-asan check-vm check-kernels check-all demo bench profile \
+	check-unit check-asan check-vm check-debug check-kernels check-all demo bench profile \
 	install clean
 
 all: tool modules
@@ -24,6 +24,7 @@ help:
 	@echo 'make check                all tests: unit, then in the rig'
 	@echo 'make check-all            check, plus the longer suites and the kernel matrix'
 	@echo 'make check-kernels        build against every 6.12.y and 7.x Debian offers'
+	@echo 'make check-debug          the fault matrix and more on the debug guest kernel'
 	@echo 'make bench                fio benchmark in the rig: docs/benchmarks/'
 	@echo 'make profile              perf profile of raid-p2p and dm raid in the rig'
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
@@ -99,12 +100,18 @@ check-kernels: deps
 # The other kernel series the rig supports, besides the default 6.12.
 RP_OTHER_KERNELS ?= 7.3
 
+# The tests on the debug guest kernel (label "debug"): its own checks and
+# the whole fault matrix with P2P buffers, under lockdep and KASAN.
+check-debug: rig-debug tool
+	cd $(BUILD) && ctest --output-on-failure -L debug
+
 # Everything: check on the pinned 6.12; the whole rig suite again on each
 # other series (its own guest kernel and modules); arrays carried across
-# series (label "cross"); the kernel matrix.
+# series (label "cross"); the debug kernel's tests; the kernel matrix.
 check-all: check
 	for k in $(RP_OTHER_KERNELS); do RP_KERNEL=$$k $(MAKE) --no-print-directory check-vm || exit; done
 	cd $(BUILD) && ctest --output-on-failure -L cross
+	$(MAKE) --no-print-directory check-debug
 	$(MAKE) --no-print-directory check-kernels
 
 demo: rig rig-modules tool

@@ -40,7 +40,18 @@ rig_ctrl() {
 	done
 	die "no NVMe controller with serial $1"
 }
-rig_dev() { echo "/dev/$(rig_ctrl "$1")n1"; }   # block device of SERIAL
+# rig_dev SERIAL: the namespace's block device. Usually nvmeXn1; a drive
+# back from a hot-remove while its old namespace is still open (a member
+# of a live table) joins the old subsystem and gets the next namespace
+# instance, nvmeXn2.
+rig_dev() {
+	local c n
+	c=$(rig_ctrl "$1")
+	for n in "/sys/class/nvme/$c/${c}n"*; do
+		[ -e "$n" ] && { echo "/dev/${n##*/}"; return 0; }
+	done
+	echo "/dev/${c}n1"
+}
 rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}"); }
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }

@@ -53,3 +53,20 @@ rp_vm_test(bench-smoke cases/bench-smoke.sh TIMEOUT 600)
 add_test(NAME cross.kernel-roundtrip COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/kernel-roundtrip-host.sh)
 set_tests_properties(cross.kernel-roundtrip PROPERTIES LABELS cross RUN_SERIAL ON TIMEOUT 2400
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+
+# The debug kernel (make rig-debug): tests labelled "debug" boot it, and
+# run in make check-debug (part of make check-all). Faults with P2P buffers
+# in flight (tests/vm/cases/fault-matrix.sh), every level and fault, run
+# there; make check runs one level's hot-remove and live reload on the
+# normal kernel (vm.fault-smoke).
+add_test(NAME debug.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-debug-kernel.sh)
+set_tests_properties(debug.vm-run-selftest PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 900)
+add_test(NAME debug.fault-matrix
+         COMMAND ${RP_VM_RUN} --debug-kernel --timeout 5400 --
+                 ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
+set_tests_properties(debug.fault-matrix PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 5400
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+add_test(NAME vm.fault-smoke
+         COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
+set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reload")
