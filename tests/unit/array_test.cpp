@@ -122,8 +122,8 @@ TEST(Layout, ArrayNames) {
 TEST(Create, DryRunChangesNothing) {
   auto devs = four_disks();
   FakeDmClient::State dm;
-  const auto r = run_cli(on_switch4({"-o", "json", "create", "r1", "--level", "raid1", "nvme0n1",
-                                     "nvme1n1", "--size", "16M", "--dry-run"}),
+  const auto r = run_cli(on_switch4({"--reportformat", "json", "create", "r1", "--level", "raid1",
+                                     "nvme0n1", "nvme1n1", "--size", "16M", "--dry-run"}),
                          &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = json::parse(r.out);
@@ -194,7 +194,7 @@ TEST(Create, TakesTheArrayUuidFromTheSuperblocks) {
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].uuid, kCreatedUuid);
   // assemble knows the running array as the one on the disks...
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
   // ...and starts it again, once stopped, with the same UUID.
@@ -287,7 +287,7 @@ TEST(Assemble, ScanFindsAndOrdersMembers) {
   add_member(devs, "nvme2n1", "r1", 1, 2, 10);
   add_member(devs, "nvme0n1", "r1", 0, 2, 10);
   FakeDmClient::State dm;
-  const auto r = run_cli({"-o", "json", "assemble", "--scan"}, &dm, &devs);
+  const auto r = run_cli({"--reportformat", "json", "assemble", "--scan"}, &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].name, "r1");
@@ -298,7 +298,7 @@ TEST(Assemble, ScanFindsAndOrdersMembers) {
       << dm.devices[0].targets[0].params;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "assembled");
   // Again: the array runs already.
-  const auto again = run_cli({"-o", "json", "assemble", "r1"}, &dm, &devs);
+  const auto again = run_cli({"--reportformat", "json", "assemble", "r1"}, &dm, &devs);
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(json::parse(again.out)["arrays"][0]["state"], "active as r1");
   EXPECT_EQ(dm.devices.size(), 1U);
@@ -334,7 +334,7 @@ TEST(Assemble, ConflictsCorruptionAndDryRun) {
   add_member(devs, "nvme3n1", "x", 0, 1, 1, 9);
   devs.contents["/dev/nvme3n1p1"][0x30] ^= 1;  // bad checksum
   FakeDmClient::State dm;
-  const auto r = run_cli({"-o", "json", "assemble", "--scan", "--dry-run"}, &dm, &devs);
+  const auto r = run_cli({"--reportformat", "json", "assemble", "--scan", "--dry-run"}, &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("/dev/nvme3n1p1: corrupt superblock (bad checksum); left out"),
             std::string::npos)
@@ -390,8 +390,8 @@ TEST(Status, ReportsHealthSyncAndCounters) {
   const std::string members = devnums(devs, {"nvme0n1p1", "nvme0n1p2", "nvme1n1p1", "nvme1n1p2"});
   dm.devices.push_back(make_device("r1", "raid-p2p", "raid1 1 0 2 " + members, 32768));
   dm.status["r1"] = "raid1 2 Aa 8192/32768 recover 0 0 - 12 3 none 5 1";
-  const auto r = run_cli({"-o", "json", "status", "r1"}, &dm, &devs);
-  ASSERT_EQ(r.status, 0) << r.err;
+  const auto r = run_cli({"--reportformat", "json", "status", "r1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 1) << r.err;  // degraded while member 1 is rebuilt
   const auto j = json::parse(r.out);
   EXPECT_EQ(j["arrays"][0]["sync"], "25.0%");
   EXPECT_EQ(j["arrays"][0]["sync_action"], "recover");
@@ -403,6 +403,55 @@ TEST(Status, ReportsHealthSyncAndCounters) {
   dm.status["r1"] = "raid1 2 Aa garbage";
   EXPECT_EQ(run_cli({"status", "r1"}, &dm, &devs).status, 5);
   EXPECT_EQ(run_cli({"status", "nope"}, &dm, &devs).status, 5);
+}
+
+// status exits like mdadm --detail --test: 0 healthy, 1 degraded, 2 failed,
+// 5 when an array cannot be read; of several arrays, the worst.
+TEST(Status, ExitCodesSayTheHealth) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  const std::string members = devnums(devs, {"nvme0n1p1", "nvme0n1p2", "nvme1n1p1", "nvme1n1p2"});
+  const auto with_status = [&](const std::string& type, const std::string& line) {
+    FakeDmClient::State dm;
+    dm.devices.push_back(make_device("r1", "raid-p2p", type + " 1 0 2 " + members, 32768));
+    dm.status["r1"] = line;
+    return dm;
+  };
+  const auto state = [&](FakeDmClient::State dm, int code) {
+    const auto r = run_cli({"--reportformat", "json", "status", "r1"}, &dm, &devs);
+    EXPECT_EQ(r.status, code) << r.err;
+    return r.status == 5 ? std::string()
+                         : json::parse(r.out)["arrays"][0]["state"].get<std::string>();
+  };
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AA 32768/32768 idle 0 0 - 10 3 none 0 0"), 0),
+            "healthy");
+  // The first resync: no member is in sync yet, and the data is there.
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 aa 8192/32768 resync 0 0 - 10 3 none 0 0"), 0),
+            "healthy");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 Aa 8192/32768 recover 0 0 - 10 3 none 0 0"), 1),
+            "degraded");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0"), 1),
+            "degraded");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 -D 32768/32768 idle 0 0 - 10 3 none 0 0"), 2),
+            "failed");
+  EXPECT_EQ(state(with_status("raid0", "raid0 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0"), 2),
+            "failed");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AA garbage"), 5), "");
+
+  // Every array: the worst; an unreadable one is named and the others shown.
+  auto dm = with_status("raid1", "raid1 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0");
+  dm.devices.push_back(make_device("r2", "raid-p2p", "raid0 1 0 2 " + members, 32768));
+  dm.status["r2"] = "raid0 2 AA 32768/32768 idle 0 0 - 10 3 none 0 0";
+  auto r = run_cli({"status"}, &dm, &devs);
+  EXPECT_EQ(r.status, 1) << r.err;
+  dm.status["r2"] = "raid0 2 A- 32768/32768 idle 0 0 - 10 3 none 0 0";
+  EXPECT_EQ(run_cli({"status"}, &dm, &devs).status, 2);
+  dm.status["r2"] = "raid0 2";
+  r = run_cli({"--reportformat", "json", "status"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r2: cannot read the target's status"), std::string::npos) << r.err;
+  EXPECT_EQ(json::parse(r.out)["arrays"].size(), 1U);
 }
 
 TEST(SyncActions, CheckRepairAndReplace) {
@@ -844,14 +893,14 @@ TEST(Record, AssemblesArraysWithoutMetadata) {
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string table = dm.devices[0].targets[0].params;
   ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
-  r = run_cli(on_switch4({"-o", "json", "assemble", "--scan"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "--scan"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].name, "r1");
   EXPECT_EQ(dm.devices[0].uuid, "P2PRAID-11111111-2222-3333-4444-555555555555");
   EXPECT_EQ(dm.devices[0].targets[0].params, table);
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["raid_type"], "raid1");
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
 }
@@ -884,7 +933,7 @@ TEST(Record, ReplaceWithoutMetadataUpdatesTheRecords) {
   EXPECT_EQ(other->member, 0U);
   EXPECT_EQ(other->members, fresh->members);
   ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(dm.devices[0].targets[0].params.find("2 - /dev/nvme0n1p2 - /dev/nvme3n1p2"),
             std::string::npos)

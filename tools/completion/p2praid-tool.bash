@@ -24,7 +24,14 @@ _p2praid_tool()
 	# --devices takes several values
 	[[ $opt == --devices && $cur != -* ]] && prev=--devices
 	case $prev in
-	-o|--output)
+	-o|--options)
+		return ;;
+	--separator)
+		return ;;
+	--reportformat)
+		COMPREPLY=($(compgen -W "basic json" -- "$cur"))
+		return ;;
+	--output)
 		COMPREPLY=($(compgen -W "normal json" -- "$cur"))
 		return ;;
 	--sysfs-root)
@@ -52,7 +59,7 @@ _p2praid_tool()
 	--size)
 		return ;;
 	esac
-	local global="-h --help -v --verbose -q --quiet -o --output --sysfs-root --version"
+	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --version"
 	case $cmd in
 	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair $global" -- "$cur")) ;;
 	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;

@@ -722,16 +722,38 @@ int status(const Env& env) {
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
   std::vector<reports::ArrayStatus> states;
+  std::vector<std::string> errors;
+  auto worst = array::Condition::Healthy;
   for (const auto& d : arrays) {
-    reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}};
-    for (const auto& dev : s.table.devices) {
-      const auto* b = names::find(*devs, all, dev.data);
-      s.member_devices.push_back(b != nullptr ? b->path : dev.data);
+    try {
+      reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}, {}};
+      s.condition = array::condition(s.table, s.status);
+      worst = std::max(worst, s.condition);
+      for (const auto& dev : s.table.devices) {
+        const auto* b = names::find(*devs, all, dev.data);
+        s.member_devices.push_back(b != nullptr ? b->path : dev.data);
+      }
+      states.push_back(std::move(s));
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const CommandError& e) {
+      errors.emplace_back(e.what());
     }
-    states.push_back(std::move(s));
   }
   env.printer.print(reports::array_status(states), env.out);
-  return 0;
+  if (!errors.empty()) {
+    for (std::size_t i = 0; i + 1 < errors.size(); ++i) env.log.error(errors[i]);
+    throw CommandError(errors.back());
+  }
+  switch (worst) {
+    case array::Condition::Healthy:
+      return static_cast<int>(ExitCode::Ok);
+    case array::Condition::Degraded:
+      return static_cast<int>(ExitCode::Degraded);
+    case array::Condition::Failed:
+      return static_cast<int>(ExitCode::Unusable);
+  }
+  return static_cast<int>(ExitCode::Unusable);
 }
 
 int replace(const Env& env) {

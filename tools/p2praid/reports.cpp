@@ -342,6 +342,7 @@ report::Report topology(const topo::Topology& t, bool all_functions) {
   r.sections.emplace_back(unreachable_notes(t));
   r.sections.emplace_back(
       report::Notes{"warnings", "Warnings", t.warnings, report::Audience::JsonOnly});
+  r.fields_table = "namespaces";
   return r;
 }
 
@@ -404,7 +405,7 @@ report::Report list(const std::vector<dm::Device>& devices) {
         {text(d.name), text(d.uuid), text(std::to_string(d.major) + ":" + std::to_string(d.minor)),
          bytes(sectors * units::kSectorSize), raid_type, members, provider, text(line)});
   }
-  return report::Report{{table}};
+  return report::Report{{table}, "arrays"};
 }
 
 report::Report stopped(const std::string& name) {
@@ -540,6 +541,7 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
                         "raid-p2p arrays",
                         {{"name", "NAME"},
                          {"raid_type", "RAID TYPE"},
+                         {"state", "STATE"},
                          {"health", "HEALTH"},
                          {"sync", "SYNC"},
                          {"sync_done", "DONE", Unit::None, true},
@@ -566,8 +568,9 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
                          report::Audience::All};
   for (const auto& a : arrays) {
     const auto& s = a.status;
-    summary.rows.push_back({a.name, s.raid_type, health_chars(s), percent(s), s.sync_done,
-                            s.sync_total, s.sync_action, s.mismatches, s.events, s.p2p_provider});
+    summary.rows.push_back({a.name, s.raid_type, std::string(array::to_string(a.condition)),
+                            health_chars(s), percent(s), s.sync_done, s.sync_total, s.sync_action,
+                            s.mismatches, s.events, s.p2p_provider});
     for (std::size_t i = 0; i < s.members.size(); ++i) {
       members.rows.push_back({a.name, count(i),
                               i < a.member_devices.size() ? Value(a.member_devices[i]) : null(),
@@ -581,7 +584,24 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
   r.sections.emplace_back(std::move(summary));
   r.sections.emplace_back(std::move(members));
   r.sections.emplace_back(std::move(counters));
+  r.fields_table = "arrays";
   return r;
+}
+
+std::vector<std::string_view> report_commands() {
+  return {"topology", "list", "status"};
+}
+
+std::vector<report::Column> field_columns(std::string_view command) {
+  report::Report r;
+  if (command == "topology") r = topology(topo::Topology{}, false);
+  if (command == "list") r = list({});
+  if (command == "status") r = array_status({});
+  for (const auto& section : r.sections) {
+    const auto* t = std::get_if<report::Table>(&section);
+    if (t != nullptr && t->key == r.fields_table) return t->columns;
+  }
+  return {};
 }
 
 report::Report replaced(const std::string& name, std::size_t slot,
