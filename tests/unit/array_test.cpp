@@ -1,7 +1,11 @@
 // create, assemble, status, replace, check and repair on a fake
 // device-mapper and fake block devices; the member layout; assembly rules.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -942,6 +946,142 @@ TEST(Record, ReplaceWithoutMetadataUpdatesTheRecords) {
                 "/dev/nvme1n1p1: conflicts with /dev/nvme3n1p1 as member 1"),
             std::string::npos)
       << r.out;
+}
+
+}  // namespace
+}  // namespace p2praid::test
+
+namespace p2praid::test {
+namespace {
+
+// --- examine and wipe, on image files ---------------------------------------------
+
+namespace fs = std::filesystem;
+
+struct Image {
+  fs::path path;
+  explicit Image(const std::string& name, const std::vector<std::uint8_t>& head)
+      : path(fs::temp_directory_path() /
+             ("p2praid-" + std::to_string(::getpid()) + "-" + name + ".img")) {
+    std::vector<std::uint8_t> bytes(units::kMiB, 0);
+    std::copy(head.begin(), head.end(), bytes.begin());
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),  // NOLINT: bytes to a stream
+               static_cast<std::streamsize>(bytes.size()));
+  }
+  Image(const Image&) = delete;
+  Image& operator=(const Image&) = delete;
+  Image(Image&&) = delete;
+  Image& operator=(Image&&) = delete;
+  ~Image() { fs::remove(path); }
+
+  std::vector<std::uint8_t> head() const {
+    std::vector<std::uint8_t> bytes(4096);
+    std::ifstream(path, std::ios::binary)
+        .read(reinterpret_cast<char*>(bytes.data()),  // NOLINT: bytes from a stream
+              static_cast<std::streamsize>(bytes.size()));
+    return bytes;
+  }
+};
+
+std::vector<std::uint8_t> member_superblock() {
+  sb::Superblock sb;
+  sb.version = 1;
+  sb.uuid.fill(7);
+  sb.events = 42;
+  sb.level = 5;
+  sb.layout = 2;
+  sb.chunk_sectors = 128;
+  sb.raid_disks = 3;
+  sb.member = 1;
+  sb.data_sectors = 32768;
+  sb.array_sectors = 65536;
+  return sb::encode(sb);
+}
+
+TEST(Examine, PrintsTheSuperblock) {
+  const Image img("examine", member_superblock());
+  auto r = run_cli({"--reportformat", "json", "examine", img.path.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = json::parse(r.out)["superblock"];
+  EXPECT_EQ(j["device"], img.path.string());
+  EXPECT_EQ(j["array_uuid"], "07070707-0707-0707-0707-070707070707");
+  EXPECT_EQ(j["raid_type"], "raid5_ls");
+  EXPECT_EQ(j["member"], 1);
+  EXPECT_EQ(j["raid_disks"], 3);
+  EXPECT_EQ(j["events"], 42);
+  EXPECT_EQ(j["chunk_size"], 65536);
+  EXPECT_EQ(j["data_size"], 32768U * 512);
+  r = run_cli({"examine", img.path.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("raid5_ls"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("07070707-0707-0707-0707-070707070707"), std::string::npos) << r.out;
+}
+
+TEST(Examine, RefusesADeviceWithoutOne) {
+  const Image blank("blank", {});
+  auto r = run_cli({"examine", blank.path.string()});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.err, "p2praid-tool: error: " + blank.path.string() +
+                       ": no raid-p2p superblock (a member's superblock is at the start of its "
+                       "metadata partition, p2praid-meta:NAME)\n");
+  auto bytes = member_superblock();
+  bytes.at(100) ^= 1U;
+  const Image corrupt("corrupt", bytes);
+  r = run_cli({"examine", corrupt.path.string()});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find(corrupt.path.string() + ": corrupt raid-p2p superblock"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(run_cli({"examine", "/nonexistent/member"}).status, 5);
+}
+
+TEST(Wipe, ClearsOurSuperblockOnlyWhenConfirmed) {
+  const Image img("wipe", member_superblock());
+  FakeDmClient::State dm;
+  FakeDevices::State devs;
+  auto r = run_cli({"wipe", img.path.string()}, &dm, &devs);  // no terminal to ask on
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("pass -y to confirm"), std::string::npos) << r.err;
+  devs.confirm = false;
+  EXPECT_EQ(run_cli({"wipe", img.path.string()}, &dm, &devs).status, 5);
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Ours);
+  devs.confirm = true;
+  r = run_cli({"wipe", img.path.string()}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(img.head(), std::vector<std::uint8_t>(4096, 0));
+  r = run_cli({"wipe", img.path.string(), "-y"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find(": no raid-p2p superblock"), std::string::npos) << r.err;
+}
+
+TEST(Wipe, RefusesOtherMetadataUnlessForced) {
+  std::vector<std::uint8_t> md(8, 0);
+  md[0] = 0xfc;  // md 1.x magic, little-endian
+  md[1] = 0x4e;
+  md[2] = 0x2b;
+  md[3] = 0xa9;
+  const Image img("foreign", md);
+  auto r = run_cli({"wipe", img.path.string(), "-y"});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("md or dm raid metadata, not a raid-p2p superblock"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Foreign);
+  r = run_cli({"wipe", img.path.string(), "-y", "--force"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Blank);
+}
+
+TEST(Wipe, RefusesAMemberOfALiveArray) {
+  const Image img("live", member_superblock());
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device(
+      "r1", "raid-p2p", "raid1 1 0 2 " + img.path.string() + " /dev/nvme0n1p2 - -", 32768));
+  const auto r = run_cli({"wipe", img.path.string(), "-y", "--force"}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.err, "p2praid-tool: error: " + img.path.string() +
+                       ": member 0 of the running array r1; stop it first ('p2praid-tool stop "
+                       "r1')\n");
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Ours);
 }
 
 }  // namespace

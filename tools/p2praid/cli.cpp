@@ -478,6 +478,37 @@ int run_repair(const Context& ctx) {
   return commands::sync_action(env_of(ctx), "repair");
 }
 
+void add_member(CLI::App& app, commands::ArrayOptions& a) {
+  app.add_option("member", a.member,
+                 "The member's metadata partition (such as /dev/nvme0n1p1, by any path or "
+                 "symlink), or an image file of one")
+      ->required()
+      ->type_name("MEMBER");
+}
+
+void setup_examine(CLI::App& app, Options& o) {
+  add_member(app, o.array);
+}
+
+int run_examine(const Context& ctx) {
+  return commands::examine(env_of(ctx));
+}
+
+void setup_wipe(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  add_member(app, a);
+  app.add_flag("--force", a.force,
+               "Also clear the first 4 KiB of a device that holds no raid-p2p superblock (md or "
+               "dm raid metadata, or none)");
+  app.add_flag("-y,--yes", a.yes,
+               "Wipe without asking (else a prompt on the terminal; without a terminal the "
+               "command refuses)");
+}
+
+int run_wipe(const Context& ctx) {
+  return commands::wipe(env_of(ctx));
+}
+
 struct Command {
   std::string_view name;
   std::string_view help;
@@ -486,7 +517,7 @@ struct Command {
   int (*run)(const Context&);
 };
 
-constexpr std::array<Command, 11> kCommands{{
+constexpr std::array<Command, 13> kCommands{{
     {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
      "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
      "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
@@ -580,6 +611,22 @@ constexpr std::array<Command, 11> kCommands{{
     {"repair", "Start a repair of an array's redundancy",
      "Sends 'repair' to the array: as check, but rewrites mismatching copies or parity.",
      setup_named, run_repair},
+    {"examine", "Print the raid-p2p superblock of one member",
+     "Reads the first 4 KiB of MEMBER, a metadata partition (or an image file of one), and "
+     "prints its raid-p2p superblock as mdadm --examine does: array UUID, RAID type, md level "
+     "and layout, chunk size, member count and this member's index, event count, times, "
+     "flags (dirty), the members it marks failed, sizes and offsets. A device without a "
+     "raid-p2p superblock (md or dm raid metadata, or none) or with a corrupt one is "
+     "refused, naming it. Reads only; needs root for block devices.",
+     setup_examine, run_examine},
+    {"wipe", "Clear the raid-p2p superblock of one member",
+     "Zeroes the first 4 KiB of MEMBER, which holds its raid-p2p superblock, as mdadm "
+     "--zero-superblock does, so that assemble no longer takes it for a member (the tool's "
+     "record and the partitions stay). Refuses a device without a raid-p2p superblock (a "
+     "corrupt one counts as one) unless --force, and a member of a running array (named in "
+     "its table, or open: mounted or held). Asks first unless -y; without a terminal it "
+     "refuses. Needs root for block devices.",
+     setup_wipe, run_wipe},
 }};
 
 // --- running ----------------------------------------------------------------
@@ -709,7 +756,7 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
   if (it == p.commands.end()) {
     throw UsageError(
         "a command is required: topology, plan, table, list, stop, create, assemble, status, "
-        "replace, check or repair");
+        "replace, check, repair, examine or wipe");
   }
   const Log log(err, g.verbosity, g.quiet);
   const auto printer =

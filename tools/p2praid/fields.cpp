@@ -35,8 +35,9 @@ std::vector<std::string> resolve(const std::string& spec,
     const bool known = std::any_of(columns.begin(), columns.end(),
                                    [&](const report::Column& c) { return c.key == field; });
     if (!known) {
-      throw UsageError(command + ": unknown field '" + field + "'; the fields of " + command +
-                       " are " + names(columns));
+      std::string msg = command + ": unknown field '";
+      msg.append(field).append("'; the fields of ").append(command).append(" are ");
+      throw UsageError(msg.append(names(columns)));
     }
     keys.push_back(field);
   }

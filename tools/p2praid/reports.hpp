@@ -1,6 +1,7 @@
 // Command results as reports: what each command shows, not how.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "p2praid/planner.hpp"
 #include "p2praid/report.hpp"
 #include "p2praid/status.hpp"
+#include "p2praid/superblock.hpp"
 #include "p2praid/topology.hpp"
 
 namespace p2praid::reports {
@@ -51,6 +53,12 @@ report::Report replaced(const std::string& name, std::size_t slot,
                         bool dry_run);
 
 report::Report sync_started(const std::string& name, const std::string& action);
+
+// examine: one member's superblock.
+report::Report examined(const std::string& device, const sb::Superblock& superblock);
+
+// wipe: what was cleared on `device` (the superblock it held, if one).
+report::Report wiped(const std::string& device, const std::optional<sb::Superblock>& superblock);
 
 // The report-style commands, whose table -o FIELD,... selects columns of:
 // topology (its NVMe namespaces), list and status (their arrays).
