@@ -709,13 +709,15 @@ output::Format report_format(const GlobalOptions& g, const Log& log) {
     if (given.empty()) continue;
     const std::string basic = given == "normal" ? "basic" : given;
     if (!format.empty() && format != basic) {
-      throw UsageError(std::string(name) + " " + given + " and --reportformat " + format +
-                       " disagree; give --reportformat alone");
+      std::string msg = name;
+      msg.append(" ").append(given).append(" and --reportformat ").append(format);
+      throw UsageError(msg.append(" disagree; give --reportformat alone"));
     }
     format = basic;
     if (std::string(name) == "-o") {
-      log.warn("-o " + given + " is deprecated; use --reportformat " + basic +
-               " (-o now selects report fields, as lvm's)");
+      std::string msg = "-o " + given;
+      msg.append(" is deprecated; use --reportformat ").append(basic);
+      log.warn(msg.append(" (-o now selects report fields, as lvm's)"));
     }
   }
   return format == "json" ? output::Format::Json : output::Format::Normal;
