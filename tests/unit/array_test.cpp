@@ -1,7 +1,11 @@
 // create, assemble, status, replace, check and repair on a fake
 // device-mapper and fake block devices; the member layout; assembly rules.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -122,8 +126,8 @@ TEST(Layout, ArrayNames) {
 TEST(Create, DryRunChangesNothing) {
   auto devs = four_disks();
   FakeDmClient::State dm;
-  const auto r = run_cli(on_switch4({"-o", "json", "create", "r1", "--level", "raid1", "nvme0n1",
-                                     "nvme1n1", "--size", "16M", "--dry-run"}),
+  const auto r = run_cli(on_switch4({"--reportformat", "json", "create", "r1", "--level", "raid1",
+                                     "nvme0n1", "nvme1n1", "--size", "16M", "--dry-run"}),
                          &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = json::parse(r.out);
@@ -194,7 +198,7 @@ TEST(Create, TakesTheArrayUuidFromTheSuperblocks) {
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].uuid, kCreatedUuid);
   // assemble knows the running array as the one on the disks...
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
   // ...and starts it again, once stopped, with the same UUID.
@@ -287,7 +291,7 @@ TEST(Assemble, ScanFindsAndOrdersMembers) {
   add_member(devs, "nvme2n1", "r1", 1, 2, 10);
   add_member(devs, "nvme0n1", "r1", 0, 2, 10);
   FakeDmClient::State dm;
-  const auto r = run_cli({"-o", "json", "assemble", "--scan"}, &dm, &devs);
+  const auto r = run_cli({"--reportformat", "json", "assemble", "--scan"}, &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].name, "r1");
@@ -298,7 +302,7 @@ TEST(Assemble, ScanFindsAndOrdersMembers) {
       << dm.devices[0].targets[0].params;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "assembled");
   // Again: the array runs already.
-  const auto again = run_cli({"-o", "json", "assemble", "r1"}, &dm, &devs);
+  const auto again = run_cli({"--reportformat", "json", "assemble", "r1"}, &dm, &devs);
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_EQ(json::parse(again.out)["arrays"][0]["state"], "active as r1");
   EXPECT_EQ(dm.devices.size(), 1U);
@@ -334,7 +338,7 @@ TEST(Assemble, ConflictsCorruptionAndDryRun) {
   add_member(devs, "nvme3n1", "x", 0, 1, 1, 9);
   devs.contents["/dev/nvme3n1p1"][0x30] ^= 1;  // bad checksum
   FakeDmClient::State dm;
-  const auto r = run_cli({"-o", "json", "assemble", "--scan", "--dry-run"}, &dm, &devs);
+  const auto r = run_cli({"--reportformat", "json", "assemble", "--scan", "--dry-run"}, &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("/dev/nvme3n1p1: corrupt superblock (bad checksum); left out"),
             std::string::npos)
@@ -390,8 +394,8 @@ TEST(Status, ReportsHealthSyncAndCounters) {
   const std::string members = devnums(devs, {"nvme0n1p1", "nvme0n1p2", "nvme1n1p1", "nvme1n1p2"});
   dm.devices.push_back(make_device("r1", "raid-p2p", "raid1 1 0 2 " + members, 32768));
   dm.status["r1"] = "raid1 2 Aa 8192/32768 recover 0 0 - 12 3 none 5 1";
-  const auto r = run_cli({"-o", "json", "status", "r1"}, &dm, &devs);
-  ASSERT_EQ(r.status, 0) << r.err;
+  const auto r = run_cli({"--reportformat", "json", "status", "r1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 1) << r.err;  // degraded while member 1 is rebuilt
   const auto j = json::parse(r.out);
   EXPECT_EQ(j["arrays"][0]["sync"], "25.0%");
   EXPECT_EQ(j["arrays"][0]["sync_action"], "recover");
@@ -403,6 +407,55 @@ TEST(Status, ReportsHealthSyncAndCounters) {
   dm.status["r1"] = "raid1 2 Aa garbage";
   EXPECT_EQ(run_cli({"status", "r1"}, &dm, &devs).status, 5);
   EXPECT_EQ(run_cli({"status", "nope"}, &dm, &devs).status, 5);
+}
+
+// status exits like mdadm --detail --test: 0 healthy, 1 degraded, 2 failed,
+// 5 when an array cannot be read; of several arrays, the worst.
+TEST(Status, ExitCodesSayTheHealth) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  const std::string members = devnums(devs, {"nvme0n1p1", "nvme0n1p2", "nvme1n1p1", "nvme1n1p2"});
+  const auto with_status = [&](const std::string& type, const std::string& line) {
+    FakeDmClient::State dm;
+    dm.devices.push_back(make_device("r1", "raid-p2p", type + " 1 0 2 " + members, 32768));
+    dm.status["r1"] = line;
+    return dm;
+  };
+  const auto state = [&](FakeDmClient::State dm, int code) {
+    const auto r = run_cli({"--reportformat", "json", "status", "r1"}, &dm, &devs);
+    EXPECT_EQ(r.status, code) << r.err;
+    return r.status == 5 ? std::string()
+                         : json::parse(r.out)["arrays"][0]["state"].get<std::string>();
+  };
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AA 32768/32768 idle 0 0 - 10 3 none 0 0"), 0),
+            "healthy");
+  // The first resync: no member is in sync yet, and the data is there.
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 aa 8192/32768 resync 0 0 - 10 3 none 0 0"), 0),
+            "healthy");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 Aa 8192/32768 recover 0 0 - 10 3 none 0 0"), 1),
+            "degraded");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0"), 1),
+            "degraded");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 -D 32768/32768 idle 0 0 - 10 3 none 0 0"), 2),
+            "failed");
+  EXPECT_EQ(state(with_status("raid0", "raid0 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0"), 2),
+            "failed");
+  EXPECT_EQ(state(with_status("raid1", "raid1 2 AA garbage"), 5), "");
+
+  // Every array: the worst; an unreadable one is named and the others shown.
+  auto dm = with_status("raid1", "raid1 2 AD 32768/32768 idle 0 0 - 10 3 none 0 0");
+  dm.devices.push_back(make_device("r2", "raid-p2p", "raid0 1 0 2 " + members, 32768));
+  dm.status["r2"] = "raid0 2 AA 32768/32768 idle 0 0 - 10 3 none 0 0";
+  auto r = run_cli({"status"}, &dm, &devs);
+  EXPECT_EQ(r.status, 1) << r.err;
+  dm.status["r2"] = "raid0 2 A- 32768/32768 idle 0 0 - 10 3 none 0 0";
+  EXPECT_EQ(run_cli({"status"}, &dm, &devs).status, 2);
+  dm.status["r2"] = "raid0 2";
+  r = run_cli({"--reportformat", "json", "status"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r2: cannot read the target's status"), std::string::npos) << r.err;
+  EXPECT_EQ(json::parse(r.out)["arrays"].size(), 1U);
 }
 
 TEST(SyncActions, CheckRepairAndReplace) {
@@ -844,14 +897,14 @@ TEST(Record, AssemblesArraysWithoutMetadata) {
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string table = dm.devices[0].targets[0].params;
   ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
-  r = run_cli(on_switch4({"-o", "json", "assemble", "--scan"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "--scan"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_EQ(dm.devices[0].name, "r1");
   EXPECT_EQ(dm.devices[0].uuid, "P2PRAID-11111111-2222-3333-4444-555555555555");
   EXPECT_EQ(dm.devices[0].targets[0].params, table);
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["raid_type"], "raid1");
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["arrays"][0]["state"], "active as r1");
 }
@@ -884,7 +937,7 @@ TEST(Record, ReplaceWithoutMetadataUpdatesTheRecords) {
   EXPECT_EQ(other->member, 0U);
   EXPECT_EQ(other->members, fresh->members);
   ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
-  r = run_cli(on_switch4({"-o", "json", "assemble", "r1"}), &dm, &devs);
+  r = run_cli(on_switch4({"--reportformat", "json", "assemble", "r1"}), &dm, &devs);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(dm.devices[0].targets[0].params.find("2 - /dev/nvme0n1p2 - /dev/nvme3n1p2"),
             std::string::npos)
@@ -893,6 +946,142 @@ TEST(Record, ReplaceWithoutMetadataUpdatesTheRecords) {
                 "/dev/nvme1n1p1: conflicts with /dev/nvme3n1p1 as member 1"),
             std::string::npos)
       << r.out;
+}
+
+}  // namespace
+}  // namespace p2praid::test
+
+namespace p2praid::test {
+namespace {
+
+// --- examine and wipe, on image files ---------------------------------------------
+
+namespace fs = std::filesystem;
+
+struct Image {
+  fs::path path;
+  explicit Image(const std::string& name, const std::vector<std::uint8_t>& head)
+      : path(fs::temp_directory_path() /
+             ("p2praid-" + std::to_string(::getpid()) + "-" + name + ".img")) {
+    std::vector<std::uint8_t> bytes(units::kMiB, 0);
+    std::copy(head.begin(), head.end(), bytes.begin());
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),  // NOLINT: bytes to a stream
+               static_cast<std::streamsize>(bytes.size()));
+  }
+  Image(const Image&) = delete;
+  Image& operator=(const Image&) = delete;
+  Image(Image&&) = delete;
+  Image& operator=(Image&&) = delete;
+  ~Image() { fs::remove(path); }
+
+  std::vector<std::uint8_t> head() const {
+    std::vector<std::uint8_t> bytes(4096);
+    std::ifstream(path, std::ios::binary)
+        .read(reinterpret_cast<char*>(bytes.data()),  // NOLINT: bytes from a stream
+              static_cast<std::streamsize>(bytes.size()));
+    return bytes;
+  }
+};
+
+std::vector<std::uint8_t> member_superblock() {
+  sb::Superblock sb;
+  sb.version = 1;
+  sb.uuid.fill(7);
+  sb.events = 42;
+  sb.level = 5;
+  sb.layout = 2;
+  sb.chunk_sectors = 128;
+  sb.raid_disks = 3;
+  sb.member = 1;
+  sb.data_sectors = 32768;
+  sb.array_sectors = 65536;
+  return sb::encode(sb);
+}
+
+TEST(Examine, PrintsTheSuperblock) {
+  const Image img("examine", member_superblock());
+  auto r = run_cli({"--reportformat", "json", "examine", img.path.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = json::parse(r.out)["superblock"];
+  EXPECT_EQ(j["device"], img.path.string());
+  EXPECT_EQ(j["array_uuid"], "07070707-0707-0707-0707-070707070707");
+  EXPECT_EQ(j["raid_type"], "raid5_ls");
+  EXPECT_EQ(j["member"], 1);
+  EXPECT_EQ(j["raid_disks"], 3);
+  EXPECT_EQ(j["events"], 42);
+  EXPECT_EQ(j["chunk_size"], 65536);
+  EXPECT_EQ(j["data_size"], 32768U * 512);
+  r = run_cli({"examine", img.path.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("raid5_ls"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("07070707-0707-0707-0707-070707070707"), std::string::npos) << r.out;
+}
+
+TEST(Examine, RefusesADeviceWithoutOne) {
+  const Image blank("blank", {});
+  auto r = run_cli({"examine", blank.path.string()});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.err, "p2praid-tool: error: " + blank.path.string() +
+                       ": no raid-p2p superblock (a member's superblock is at the start of its "
+                       "metadata partition, p2praid-meta:NAME)\n");
+  auto bytes = member_superblock();
+  bytes.at(100) ^= 1U;
+  const Image corrupt("corrupt", bytes);
+  r = run_cli({"examine", corrupt.path.string()});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find(corrupt.path.string() + ": corrupt raid-p2p superblock"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(run_cli({"examine", "/nonexistent/member"}).status, 5);
+}
+
+TEST(Wipe, ClearsOurSuperblockOnlyWhenConfirmed) {
+  const Image img("wipe", member_superblock());
+  FakeDmClient::State dm;
+  FakeDevices::State devs;
+  auto r = run_cli({"wipe", img.path.string()}, &dm, &devs);  // no terminal to ask on
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("pass -y to confirm"), std::string::npos) << r.err;
+  devs.confirm = false;
+  EXPECT_EQ(run_cli({"wipe", img.path.string()}, &dm, &devs).status, 5);
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Ours);
+  devs.confirm = true;
+  r = run_cli({"wipe", img.path.string()}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(img.head(), std::vector<std::uint8_t>(4096, 0));
+  r = run_cli({"wipe", img.path.string(), "-y"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find(": no raid-p2p superblock"), std::string::npos) << r.err;
+}
+
+TEST(Wipe, RefusesOtherMetadataUnlessForced) {
+  std::vector<std::uint8_t> md(8, 0);
+  md[0] = 0xfc;  // md 1.x magic, little-endian
+  md[1] = 0x4e;
+  md[2] = 0x2b;
+  md[3] = 0xa9;
+  const Image img("foreign", md);
+  auto r = run_cli({"wipe", img.path.string(), "-y"});
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("md or dm raid metadata, not a raid-p2p superblock"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Foreign);
+  r = run_cli({"wipe", img.path.string(), "-y", "--force"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Blank);
+}
+
+TEST(Wipe, RefusesAMemberOfALiveArray) {
+  const Image img("live", member_superblock());
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device(
+      "r1", "raid-p2p", "raid1 1 0 2 " + img.path.string() + " /dev/nvme0n1p2 - -", 32768));
+  const auto r = run_cli({"wipe", img.path.string(), "-y", "--force"}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.err, "p2praid-tool: error: " + img.path.string() +
+                       ": member 0 of the running array r1; stop it first ('p2praid-tool stop "
+                       "r1')\n");
+  EXPECT_EQ(sb::classify(img.head()), sb::Kind::Ours);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -73,8 +74,8 @@ TEST(Cli, UsageErrorsSpeakTheToolsWords) {
       {{"plan", "--level", "raid1", "--count", "0"}, "--count: '0' is not a number from 1 to 253"},
       {{"plan", "--level", "raid1", "--count", "two"},
        "--count: 'two' is not a number from 1 to 253"},
-      {{"topology", "-o", "yaml"}, "--output: 'yaml' is not one of normal, json"},
-      {{"topology", "-o", "1"}, "--output: '1' is not one of normal, json"},
+      {{"topology", "--output", "yaml"}, "--output: 'yaml' is not one of normal, json"},
+      {{"topology", "--reportformat", "1"}, "--reportformat: '1' is not one of basic, json"},
       {{"create", "r1", "--level", "raid1", "x", "--metadata", "maybe"},
        "--metadata: 'maybe' is not one of on, off"},
       {{"plan", "--level", "raid1", "--count", "2", "--policy", "random"},
@@ -131,8 +132,8 @@ TEST(Cli, RefusalsExitWith5) {
 }
 
 TEST(Cli, GlobalOptionsMayFollowTheCommand) {
-  const auto r =
-      run_cli({"topology", "-o", "json", "--sysfs-root", fixture_dir("two-switches").string()});
+  const auto r = run_cli(
+      {"topology", "--reportformat", "json", "--sysfs-root", fixture_dir("two-switches").string()});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["controllers"].size(), 4U);
 }
@@ -166,7 +167,7 @@ TEST(Cli, DroppedP2pIsAWarning) {
             0U)
       << r.err;
   for (const char* command : {"plan", "table"}) {
-    r = run_cli(with({"-o", "json", command}));
+    r = run_cli(with({"--reportformat", "json", command}));
     ASSERT_EQ(r.status, 0) << r.err;
     const auto warnings = nlohmann::json::parse(r.out)["warnings"];
     ASSERT_EQ(warnings.size(), 1U) << command << ": " << r.out;
@@ -191,7 +192,7 @@ TEST(Cli, VerboseSaysWhatItRead) {
 }
 
 TEST(Cli, TopologyJsonIsTyped) {
-  const auto r = run_cli(with_root("switch4", {"topology", "-o", "json"}));
+  const auto r = run_cli(with_root("switch4", {"topology", "--reportformat", "json"}));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_FALSE(doc["system"]["cpu_supports_p2pdma"].get<bool>());
@@ -273,7 +274,7 @@ TEST(Cli, TopologyRefusesGarbageInSysfs) {
 
 TEST(Cli, ListShowsOnlyRaidP2pDevices) {
   auto dm = two_arrays();
-  const auto r = run_cli({"list", "-o", "json"}, &dm);
+  const auto r = run_cli({"list", "--reportformat", "json"}, &dm);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["arrays"].size(), 2U);
@@ -292,6 +293,77 @@ TEST(Cli, ListFailureExitsWith5) {
   FakeDmClient::State dm;
   dm.fail_list = true;
   EXPECT_EQ(run_cli({"list"}, &dm).status, 5);
+}
+
+// lvm's report options: -o FIELD,..., -o +FIELD, --noheadings, --separator,
+// --reportformat.
+TEST(Cli, ReportFieldsAsLvm) {
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device("r1", "raid-p2p", "raid1 1 0 2 - /dev/a - /dev/b", 2048));
+  dm.devices.push_back(make_device("r2", "raid-p2p", "raid0 1 8 2 - /dev/c - /dev/d", 4096));
+  auto r = run_cli({"list", "-o", "name,raid_type", "--noheadings", "--separator", ":"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "r1:raid1\nr2:raid0\n");
+  r = run_cli({"list", "-o", "raid_type,name"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "  RAID TYPE NAME\n  raid1     r1\n  raid0     r2\n");
+  r = run_cli({"list", "--reportformat", "json", "-o", "name,table"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["arrays"][1].size(), 2U);
+  EXPECT_EQ(j["arrays"][1]["table"], "0 4096 raid-p2p raid0 1 8 2 - /dev/c - /dev/d");
+  // +FIELD: the default fields and FIELD, even one only JSON shows by default.
+  r = run_cli({"list", "-o", "+table", "--separator", "|", "--noheadings"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "r1|P2PRAID-r1|253:0|1 MiB|raid1|2|-|0 2048 raid-p2p raid1 1 0 2 - /dev/a - /dev/b");
+  // --noheadings alone keeps the alignment and drops titles and headings.
+  r = run_cli({"list", "--noheadings"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find("NAME"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("arrays:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.rfind("  r1", 0), 0U) << r.out;
+  // Topology selects from the NVMe namespaces.
+  r = run_cli(
+      with_root("switch4", {"topology", "-o", "name,serial", "--noheadings", "--separator", " "}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("nvme0n1 ", 0), 0U) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 6) << r.out;
+}
+
+TEST(Cli, UnknownReportFieldsListTheValidOnes) {
+  FakeDmClient::State dm;
+  auto r = run_cli({"list", "-o", "name,bogus"}, &dm);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err,
+            "p2praid-tool: error: list: unknown field 'bogus'; the fields of list are name, uuid, "
+            "devnum, size, raid_type, members, p2p_provider, table\n");
+  EXPECT_TRUE(r.out.empty());
+  r = run_cli({"create", "r1", "--level", "raid1", "a", "b", "-o", "name"}, &dm);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("-o selects the fields of topology, list and status"), std::string::npos)
+      << r.err;
+  r = run_cli({"list", "-o", ","}, &dm);
+  EXPECT_EQ(r.status, 3);
+}
+
+// -o json and -o normal, the old spelling of --reportformat, still work,
+// with a note; --output stays as an alias.
+TEST(Cli, OldOutputSpellingStillWorks) {
+  FakeDmClient::State dm;
+  dm.devices.push_back(make_device("r1", "raid-p2p", "raid1 1 0 2 - /dev/a - /dev/b", 2048));
+  auto r = run_cli({"list", "-o", "json"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["arrays"][0]["name"], "r1");
+  EXPECT_NE(r.err.find("-o json is deprecated; use --reportformat json"), std::string::npos)
+      << r.err;
+  r = run_cli({"list", "-o", "normal"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("NAME"), std::string::npos);
+  r = run_cli({"list", "--output", "json"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["arrays"][0]["name"], "r1");
+  EXPECT_EQ(run_cli({"list", "--output", "json", "--reportformat", "basic"}, &dm).status, 3);
 }
 
 TEST(Cli, StopRemovesARaidP2pArray) {

@@ -77,7 +77,7 @@ TEST(Docs, CompletionCompletes) {
   EXPECT_EQ(complete("p2praid-tool to"), "topology\n");
   EXPECT_EQ(complete("p2praid-tool plan --pol"), "--policy\n");
   EXPECT_EQ(complete("p2praid-tool plan --policy s"), "spread\n");
-  EXPECT_EQ(complete("p2praid-tool -o j"), "json\n");
+  EXPECT_EQ(complete("p2praid-tool --reportformat j"), "json\n");
   EXPECT_EQ(complete("p2praid-tool plan --level raid6_n"), "raid6_nr raid6_nc raid6_n_6\n");
 }
 

@@ -58,7 +58,9 @@ TEST(TextPrinter, TablesTreesRecordsNotes) {
 }
 
 TEST(TextPrinter, QuietDropsNotes) {
-  const auto out = print(Format::Normal, {true, 0});
+  Options quiet;
+  quiet.quiet = true;
+  const auto out = print(Format::Normal, quiet);
   EXPECT_EQ(out.find("because"), std::string::npos);
   EXPECT_NE(out.find("Summary"), std::string::npos);
 }

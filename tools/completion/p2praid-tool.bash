@@ -16,7 +16,7 @@ _p2praid_tool()
 	# the command, and the option whose values are being typed
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		topology|plan|table|list|stop|create|assemble|status|replace|check|repair) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
+		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
 		-*) opt=${COMP_WORDS[i]} ;;
 		esac
 	done
@@ -24,7 +24,14 @@ _p2praid_tool()
 	# --devices takes several values
 	[[ $opt == --devices && $cur != -* ]] && prev=--devices
 	case $prev in
-	-o|--output)
+	-o|--options)
+		return ;;
+	--separator)
+		return ;;
+	--reportformat)
+		COMPREPLY=($(compgen -W "basic json" -- "$cur"))
+		return ;;
+	--output)
 		COMPREPLY=($(compgen -W "normal json" -- "$cur"))
 		return ;;
 	--sysfs-root)
@@ -52,9 +59,9 @@ _p2praid_tool()
 	--size)
 		return ;;
 	esac
-	local global="-h --help -v --verbose -q --quiet -o --output --sysfs-root --version"
+	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --version"
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair $global" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe $global" -- "$cur")) ;;
 	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
 	plan) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
 	table) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
@@ -66,6 +73,8 @@ _p2praid_tool()
 	replace) COMPREPLY=($(compgen -W "-h --help --dry-run -y --yes $global" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	repair) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	examine) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	wipe) COMPREPLY=($(compgen -W "-h --help --force -y --yes $global" -- "$cur")) ;;
 	esac
 }
 

@@ -403,4 +403,36 @@ void check_rebuild(const std::string& name, const dm::RaidTable& table, std::siz
                      (why.size() == 1 ? "that member" : "those members") + " first");
 }
 
+std::string_view to_string(Condition condition) {
+  switch (condition) {
+    case Condition::Healthy:
+      return "healthy";
+    case Condition::Degraded:
+      return "degraded";
+    case Condition::Failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+Condition condition(const dm::RaidTable& table, const status::RaidStatus& state) {
+  const auto& health = state.members;
+  // While some member is in sync, one that is not is being rebuilt and
+  // holds no data yet; in the first resync no member is in sync, and every
+  // alive one holds the data.
+  const bool rebuilding = std::any_of(health.begin(), health.end(),
+                                      [](status::Health h) { return h == status::Health::InSync; });
+  std::vector<bool> out(health.size(), false);
+  for (std::size_t i = 0; i < health.size(); ++i) {
+    out[i] = health[i] == status::Health::Failed || health[i] == status::Health::Missing ||
+             (rebuilding && health[i] == status::Health::Syncing);
+  }
+  const auto n = std::count(out.begin(), out.end(), true);
+  if (n == 0) return Condition::Healthy;
+  const auto* level = raid::find_level(table.raid_type);
+  const bool runs = level != nullptr ? runs_with(*level, table, out)
+                                     : n < static_cast<std::ptrdiff_t>(out.size());
+  return runs ? Condition::Degraded : Condition::Failed;
+}
+
 }  // namespace p2praid::array

@@ -22,6 +22,7 @@
 #include "p2praid/blockdev.hpp"
 #include "p2praid/dm_table.hpp"
 #include "p2praid/record.hpp"
+#include "p2praid/status.hpp"
 #include "p2praid/superblock.hpp"
 
 namespace p2praid::array {
@@ -130,5 +131,16 @@ using DownMembers = std::map<std::size_t, std::string>;
 // table leaves out) out of service. Throws CommandError naming array `name`.
 void check_rebuild(const std::string& name, const dm::RaidTable& table, std::size_t slot,
                    const DownMembers& down);
+
+// How a running array is, from its live table and the target's status, as
+// mdadm --detail --test judges it: healthy (every member in sync, or the
+// first resync, which no member has finished yet), degraded (a member
+// failed, missing or being rebuilt, and the data still there), failed (too
+// many members out of service for the level: the data is not available).
+enum class Condition { Healthy, Degraded, Failed };
+
+std::string_view to_string(Condition condition);
+
+Condition condition(const dm::RaidTable& table, const status::RaidStatus& state);
 
 }  // namespace p2praid::array

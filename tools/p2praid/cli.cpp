@@ -16,6 +16,7 @@
 #include "p2praid/devnames.hpp"
 #include "p2praid/docs.hpp"
 #include "p2praid/errors.hpp"
+#include "p2praid/fields.hpp"
 #include "p2praid/planner.hpp"
 #include "p2praid/printer.hpp"
 #include "p2praid/raid_level.hpp"
@@ -32,7 +33,11 @@ namespace {
 struct GlobalOptions {
   int verbosity = 0;
   bool quiet = false;
-  output::Format format = output::Format::Normal;
+  std::string format;         // --reportformat: "basic", "json"; "": not given
+  std::string output_format;  // --output, its old name: "normal", "json"
+  std::string fields;         // -o FIELD,...
+  bool noheadings = false;
+  std::optional<std::string> separator;
   std::string sysfs_root = "/sys";
   bool man = false;
   bool completion = false;
@@ -143,15 +148,37 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
                "More messages on stderr; repeat for more. With topology, the text output also "
                "shows every P2P path");
   app.add_flag("-q,--quiet", g.quiet, "No warnings on stderr and no explanations in text output");
-  const std::vector<std::pair<std::string, output::Format>> formats{
-      {"normal", output::Format::Normal}, {"json", output::Format::Json}};
-  app.add_option_no_stream(
-         "-o,--output", g.format,
-         "Output format: normal (text tables) or json (numbers unquoted, null for "
-         "missing values, lists as arrays)")
-      ->transform(choice(formats, "FORMAT"))
-      ->type_name("normal|json")
-      ->default_str("normal");
+  std::string commands;
+  const auto report_commands = reports::report_commands();
+  for (std::size_t i = 0; i < report_commands.size(); ++i) {
+    commands += std::string(i == 0                            ? ""
+                            : i + 1 == report_commands.size() ? " and "
+                                                              : ", ") +
+                std::string(report_commands[i]);
+  }
+  app.add_option("-o,--options", g.fields,
+                 "Report fields of " + commands +
+                     ", as lvm's -o: FIELD[,FIELD...] shows those columns of the command's "
+                     "table (topology: its NVMe namespaces) in that order and nothing else; "
+                     "+FIELD[,...] adds them to the default columns. An unknown field is "
+                     "refused with the list of valid ones. -o json and -o normal, the old "
+                     "spelling of --reportformat, still work and say so")
+      ->type_name("FIELD[,FIELD...]");
+  app.add_flag("--noheadings", g.noheadings,
+               "Text output without titles and column headings (for scripts)");
+  app.add_option("--separator", g.separator,
+                 "Text output with the columns separated by STR instead of aligned")
+      ->type_name("STR");
+  app.add_option("--reportformat", g.format,
+                 "Output format: basic (text tables) or json (numbers unquoted, null for "
+                 "missing values, lists as arrays)")
+      ->check(one_of({"basic", "json"}, "FORMAT"))
+      ->type_name("basic|json")
+      ->default_str("basic");
+  app.add_option("--output", g.output_format,
+                 "The old name of --reportformat, normal being basic; deprecated")
+      ->check(one_of({"normal", "json"}, "FORMAT"))
+      ->type_name("normal|json");
   app.add_option("--sysfs-root", g.sysfs_root,
                  "Read sysfs from DIR instead of /sys (for captured trees)")
       ->check(directory_validator())
@@ -451,6 +478,37 @@ int run_repair(const Context& ctx) {
   return commands::sync_action(env_of(ctx), "repair");
 }
 
+void add_member(CLI::App& app, commands::ArrayOptions& a) {
+  app.add_option("member", a.member,
+                 "The member's metadata partition (such as /dev/nvme0n1p1, by any path or "
+                 "symlink), or an image file of one")
+      ->required()
+      ->type_name("MEMBER");
+}
+
+void setup_examine(CLI::App& app, Options& o) {
+  add_member(app, o.array);
+}
+
+int run_examine(const Context& ctx) {
+  return commands::examine(env_of(ctx));
+}
+
+void setup_wipe(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  add_member(app, a);
+  app.add_flag("--force", a.force,
+               "Also clear the first 4 KiB of a device that holds no raid-p2p superblock (md or "
+               "dm raid metadata, or none)");
+  app.add_flag("-y,--yes", a.yes,
+               "Wipe without asking (else a prompt on the terminal; without a terminal the "
+               "command refuses)");
+}
+
+int run_wipe(const Context& ctx) {
+  return commands::wipe(env_of(ctx));
+}
+
 struct Command {
   std::string_view name;
   std::string_view help;
@@ -459,7 +517,7 @@ struct Command {
   int (*run)(const Context&);
 };
 
-constexpr std::array<Command, 11> kCommands{{
+constexpr std::array<Command, 13> kCommands{{
     {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
      "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
      "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
@@ -520,10 +578,15 @@ constexpr std::array<Command, 11> kCommands{{
      "than skipped.",
      setup_assemble, run_assemble},
     {"status", "Show health, sync progress and P2P counters of arrays",
-     "For the array NAME, or every raid-p2p array: health of every member (in_sync, syncing, "
+     "For the array NAME, or every raid-p2p array: its state (healthy; degraded: a member "
+     "failed, missing or being rebuilt, the data available; failed: too many members out of "
+     "service for the level), health of every member (in_sync, syncing, "
      "failed, missing), sync progress and action, mismatches found by the last check, the "
      "event count, the P2P provider and the P2P counters the target reports (by name; a newer "
-     "target's extra fields are ignored). Needs root.",
+     "target's extra fields are ignored). The first resync of a new array, in which no member "
+     "is in sync yet, counts as healthy. Exits 0 when every array shown is healthy, 1 when one "
+     "is degraded, 2 when one has failed and 5 when one cannot be read, as mdadm --detail "
+     "--test does (see EXIT STATUS). Needs root.",
      setup_status, run_status},
     {"replace", "Rebuild a member of an array on a new drive",
      "Lays out NEW as create does, with the array's member size, and reloads the array's table "
@@ -548,6 +611,22 @@ constexpr std::array<Command, 11> kCommands{{
     {"repair", "Start a repair of an array's redundancy",
      "Sends 'repair' to the array: as check, but rewrites mismatching copies or parity.",
      setup_named, run_repair},
+    {"examine", "Print the raid-p2p superblock of one member",
+     "Reads the first 4 KiB of MEMBER, a metadata partition (or an image file of one), and "
+     "prints its raid-p2p superblock as mdadm --examine does: array UUID, RAID type, md level "
+     "and layout, chunk size, member count and this member's index, event count, times, "
+     "flags (dirty), the members it marks failed, sizes and offsets. A device without a "
+     "raid-p2p superblock (md or dm raid metadata, or none) or with a corrupt one is "
+     "refused, naming it. Reads only; needs root for block devices.",
+     setup_examine, run_examine},
+    {"wipe", "Clear the raid-p2p superblock of one member",
+     "Zeroes the first 4 KiB of MEMBER, which holds its raid-p2p superblock, as mdadm "
+     "--zero-superblock does, so that assemble no longer takes it for a member (the tool's "
+     "record and the partitions stay). Refuses a device without a raid-p2p superblock (a "
+     "corrupt one counts as one) unless --force, and a member of a running array (named in "
+     "its table, or open: mounted or held). Asks first unless -y; without a terminal it "
+     "refuses. Needs root for block devices.",
+     setup_wipe, run_wipe},
 }};
 
 // --- running ----------------------------------------------------------------
@@ -620,6 +699,50 @@ docs::CommandLineDoc describe(const Parsed& p) {
   return doc;
 }
 
+// The output format of --reportformat, or of its old spellings --output
+// and -o json|normal (with a note).
+output::Format report_format(const GlobalOptions& g, const Log& log) {
+  std::string format = g.format;
+  const bool old_o = g.fields == "json" || g.fields == "normal";
+  for (const auto& [given, name] : {std::pair{g.output_format, "--output"},
+                                    std::pair{old_o ? g.fields : std::string(), "-o"}}) {
+    if (given.empty()) continue;
+    const std::string basic = given == "normal" ? "basic" : given;
+    if (!format.empty() && format != basic) {
+      std::string msg = name;
+      msg.append(" ").append(given).append(" and --reportformat ").append(format);
+      throw UsageError(msg.append(" disagree; give --reportformat alone"));
+    }
+    format = basic;
+    if (std::string(name) == "-o") {
+      std::string msg = "-o " + given;
+      msg.append(" is deprecated; use --reportformat ").append(basic);
+      log.warn(msg.append(" (-o now selects report fields, as lvm's)"));
+    }
+  }
+  return format == "json" ? output::Format::Json : output::Format::Normal;
+}
+
+// The text and field options, with -o's fields checked against `command`'s.
+output::Options printer_options(const GlobalOptions& g, const std::string& command) {
+  output::Options o{g.quiet, g.verbosity, !g.noheadings, g.separator, {}};
+  if (g.fields.empty() || g.fields == "json" || g.fields == "normal") return o;
+  const auto columns = reports::field_columns(command);
+  if (columns.empty()) {
+    std::string names;
+    const auto commands = reports::report_commands();
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      names += std::string(i == 0                     ? ""
+                           : i + 1 == commands.size() ? " and "
+                                                      : ", ") +
+               std::string(commands[i]);
+    }
+    throw UsageError(command + ": -o selects the fields of " + names + " only");
+  }
+  o.fields = fields::resolve(g.fields, columns, command);
+  return o;
+}
+
 int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Services& services) {
   const auto& g = p.options.global;
   if (g.man) {
@@ -635,10 +758,11 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
   if (it == p.commands.end()) {
     throw UsageError(
         "a command is required: topology, plan, table, list, stop, create, assemble, status, "
-        "replace, check or repair");
+        "replace, check, repair, examine or wipe");
   }
   const Log log(err, g.verbosity, g.quiet);
-  const auto printer = output::make_printer(g.format, {g.quiet, g.verbosity});
+  const auto printer =
+      output::make_printer(report_format(g, log), printer_options(g, it->first->get_name()));
   const Context ctx{p.options, out, log, services, *printer};
   return it->second->run(ctx);
 }

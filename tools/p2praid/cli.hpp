@@ -31,7 +31,7 @@ struct Services {
 Services system_services();
 
 // Runs p2praid-tool with `args` (without the program name) and returns the
-// exit status (0, 3 or 5). Never throws.
+// exit status (0, 3 or 5; status also 1 or 2). Never throws.
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
         const Services& services);
 

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 
@@ -622,6 +625,104 @@ void update_records(const Env& env, blk::Devices& devs, const std::vector<blk::B
   }
 }
 
+// --- examine and wipe -------------------------------------------------------------
+
+// Bytes of a member that examine reads and wipe clears: the superblock's
+// logical block.
+constexpr std::size_t kHeadBytes = 4096;
+
+// A regular file holding a member (an image), rather than a block device.
+bool is_image(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+// The first kHeadBytes of `path` (zeros past the end of a short image).
+std::vector<std::uint8_t> read_head(const blk::Devices& devs, const std::string& path) {
+  if (!is_image(path)) return devs.read(path, 0, kHeadBytes);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) blk::throw_open_error(path, errno);
+  std::vector<std::uint8_t> bytes(kHeadBytes, 0);
+  in.read(
+      reinterpret_cast<char*>(bytes.data()),  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+      static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+void zero_head(blk::Devices& devs, const std::string& path) {
+  if (!is_image(path)) {
+    devs.zero(path, 0, kHeadBytes);
+    return;
+  }
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  if (!f) blk::throw_open_error(path, errno);
+  const std::vector<char> zeros(kHeadBytes, 0);
+  f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  f.flush();
+  if (!f) throw CommandError(path + ": cannot write: " + std::strerror(errno));
+}
+
+std::string no_superblock(const std::string& path) {
+  return path +
+         ": no raid-p2p superblock (a member's superblock is at the start of its metadata "
+         "partition, p2praid-meta:NAME)";
+}
+
+// The member's superblock, or CommandError naming the device and what it holds.
+sb::Superblock member_superblock(const std::string& path, std::span<const std::uint8_t> head) {
+  switch (sb::classify(head)) {
+    case sb::Kind::Blank:
+      throw CommandError(no_superblock(path));
+    case sb::Kind::Foreign:
+      throw CommandError(path + ": holds md or dm raid metadata, not a raid-p2p superblock");
+    case sb::Kind::Ours:
+      break;
+  }
+  try {
+    return sb::decode(head);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(path + ": corrupt raid-p2p superblock (" + e.what() + ")");
+  }
+}
+
+// Whether table device `dev` is `member`: the same block device, or for an
+// image the same path.
+bool same_device(const blk::Devices& devs, const std::vector<blk::BlockDevice>& all,
+                 const std::string& dev, const std::string& member, const std::string& devnum) {
+  if (dev == "-") return false;
+  std::error_code ec;
+  if (std::filesystem::equivalent(dev, member, ec)) return true;
+  const auto* b = devnum.empty() ? nullptr : names::find(devs, all, dev);
+  return b != nullptr && b->devnum == devnum;
+}
+
+// Refuses a member that a running raid-p2p array has in its table.
+void check_not_live(dm::Client& client, const blk::Devices& devs, const std::string& member) {
+  const auto all = devs.list();
+  const auto* self = is_image(member) ? nullptr : names::find(devs, all, member);
+  const std::string devnum = self != nullptr ? self->devnum : std::string();
+  for (const auto& d : dm::with_target_type(client.devices(), kType)) {
+    dm::RaidTable t;
+    try {
+      t = live_table(d);
+    } catch (const CommandError&) {
+      continue;  // a table this tool cannot read; the exclusive open below still sees it
+    }
+    for (std::size_t i = 0; i < t.devices.size(); ++i) {
+      if (same_device(devs, all, t.devices[i].meta, member, devnum) ||
+          same_device(devs, all, t.devices[i].data, member, devnum)) {
+        throw CommandError(member + ": member " + std::to_string(i) + " of the running array " +
+                           d.name + "; stop it first ('p2praid-tool stop " + d.name + "')");
+      }
+    }
+  }
+  if (!is_image(member)) {
+    if (const auto why = devs.in_use(member)) {
+      throw CommandError(member + ": in use (" + *why + "); stop what uses it first");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> kernel_names(const blk::Devices& devs,
@@ -722,16 +823,38 @@ int status(const Env& env) {
   const auto devs = env.services.devices(env.sysfs_root);
   const auto all = devs->list();
   std::vector<reports::ArrayStatus> states;
+  std::vector<std::string> errors;
+  auto worst = array::Condition::Healthy;
   for (const auto& d : arrays) {
-    reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}};
-    for (const auto& dev : s.table.devices) {
-      const auto* b = names::find(*devs, all, dev.data);
-      s.member_devices.push_back(b != nullptr ? b->path : dev.data);
+    try {
+      reports::ArrayStatus s{d.name, live_table(d), array_status(*client, d.name), {}, {}};
+      s.condition = array::condition(s.table, s.status);
+      worst = std::max(worst, s.condition);
+      for (const auto& dev : s.table.devices) {
+        const auto* b = names::find(*devs, all, dev.data);
+        s.member_devices.push_back(b != nullptr ? b->path : dev.data);
+      }
+      states.push_back(std::move(s));
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const CommandError& e) {
+      errors.emplace_back(e.what());
     }
-    states.push_back(std::move(s));
   }
   env.printer.print(reports::array_status(states), env.out);
-  return 0;
+  if (!errors.empty()) {
+    for (std::size_t i = 0; i + 1 < errors.size(); ++i) env.log.error(errors[i]);
+    throw CommandError(errors.back());
+  }
+  switch (worst) {
+    case array::Condition::Healthy:
+      return static_cast<int>(ExitCode::Ok);
+    case array::Condition::Degraded:
+      return static_cast<int>(ExitCode::Degraded);
+    case array::Condition::Failed:
+      return static_cast<int>(ExitCode::Unusable);
+  }
+  return static_cast<int>(ExitCode::Unusable);
 }
 
 int replace(const Env& env) {
@@ -775,6 +898,44 @@ int replace(const Env& env) {
   client->reload(o.name, target_of(table));
   update_records(env, *devs, all, table, slot, rec);
   env.printer.print(reports::replaced(o.name, slot, layout, table, false), env.out);
+  return 0;
+}
+
+int examine(const Env& env) {
+  const auto& member = env.options.member;
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto super = member_superblock(member, read_head(*devs, member));
+  env.printer.print(reports::examined(member, super), env.out);
+  return 0;
+}
+
+int wipe(const Env& env) {
+  const auto& o = env.options;
+  const auto& member = o.member;
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto head = read_head(*devs, member);
+  std::optional<sb::Superblock> super;
+  try {
+    super = member_superblock(member, head);
+  } catch (const CommandError& e) {
+    const bool ours = sb::classify(head) == sb::Kind::Ours;  // corrupt
+    if (!ours && !o.force) {
+      throw CommandError(
+          std::string(e.what()) + "; wipe clears only raid-p2p superblocks (" +
+          (sb::classify(head) == sb::Kind::Blank ? "nothing to wipe" : "--force clears it anyway") +
+          ")");
+    }
+  }
+  const auto client = env.services.dm(env.log);
+  check_not_live(*client, *devs, member);
+  const std::string what = super ? "the raid-p2p superblock of member " +
+                                       std::to_string(super->member) + " of array " +
+                                       sb::uuid_string(super->uuid)
+                                 : std::string("the first 4 KiB");
+  ask(env, member, "Wipe " + what + " on " + member + "?");
+  zero_head(*devs, member);
+  env.log.info(member + ": wiped " + what);
+  env.printer.print(reports::wiped(member, super), env.out);
   return 0;
 }
 

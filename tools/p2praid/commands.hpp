@@ -28,6 +28,8 @@ struct ArrayOptions {
   bool yes = false;
   bool scan = false;
   bool degraded = false;
+  std::string member;  // examine, wipe: a metadata partition or an image file
+  bool force = false;  // wipe: also what is not a raid-p2p superblock
 };
 
 struct Env {
@@ -51,6 +53,10 @@ int create(const Env& env);
 int assemble(const Env& env);
 int status(const Env& env);
 int replace(const Env& env);
+// Prints the raid-p2p superblock of one member.
+int examine(const Env& env);
+// Clears the raid-p2p superblock of one member that is in no running array.
+int wipe(const Env& env);
 // Sends "check" or "repair".
 int sync_action(const Env& env, const std::string& action);
 

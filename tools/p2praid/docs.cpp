@@ -9,6 +9,7 @@
 #include "p2praid/p2p.hpp"
 #include "p2praid/planner.hpp"
 #include "p2praid/raid_level.hpp"
+#include "p2praid/reports.hpp"
 #include "p2praid/size.hpp"
 #include "p2praid/sysfs.hpp"
 #include "p2praid/topology.hpp"
@@ -99,6 +100,21 @@ void prose(std::ostream& out, std::string_view section,
     out << roff(p) << "\n";
     first = false;
   }
+}
+
+// "topology (its NVMe namespaces): name, device, ...; list: ..."
+std::string report_fields() {
+  std::string out;
+  for (const auto command : reports::report_commands()) {
+    std::string fields;
+    for (const auto& c : reports::field_columns(command)) {
+      fields += (fields.empty() ? "" : ", ") + c.key;
+    }
+    if (!out.empty()) out += "; ";
+    out += std::string(command) + (command == "topology" ? " (its NVMe namespaces)" : "") + ": " +
+           fields;
+  }
+  return out + ".";
 }
 
 void levels_section(std::ostream& out) {
@@ -238,6 +254,58 @@ void layout_section(std::ostream& out) {
          "nothing of the tool's."});
 }
 
+void output_section(std::ostream& out) {
+  const std::string text =
+      "Text output (--reportformat basic) shows the strings it gets from sysfs and "
+      "device-mapper (models, serial numbers, names) as printable UTF-8: a control character as "
+      "\\xHH (ESC as \\x1b, a newline as \\x0a), another character a terminal does not print "
+      "(a C1 control such as U+009B, an unassigned code point) as \\uHHHH (\\UHHHHHHHH above "
+      "U+FFFF), a backslash as \\\\, and each byte that is not part of valid UTF-8 as U+FFFD, "
+      "the replacement character. Columns are aligned by the width a terminal gives the "
+      "text: two columns for East Asian wide characters, none for combining marks.";
+  const std::string json =
+      "JSON output (--reportformat json) escapes control characters as RFC 8259 requires "
+      "and replaces bytes that are not valid UTF-8 with U+FFFD, so it is valid JSON whatever "
+      "sysfs holds.";
+  const std::string options =
+      "Report options, as lvm's: -o FIELD[,FIELD...] shows only the table of the command "
+      "below, with those columns in that order and without its title, in text and JSON; "
+      "-o +FIELD[,...] shows the default columns and then those (a column that only JSON "
+      "shows by default, such as list's table, shows in text too when named). "
+      "--noheadings leaves out titles, column headings and '(none)'; --separator STR joins "
+      "the columns with STR instead of aligning them. The fields:";
+  const std::string old =
+      "-o used to choose the output format (-o normal, -o json, also --output). -o json "
+      "and -o normal still do, with a note on stderr, as no field has those names, and "
+      "--output FORMAT stays as an alias of --reportformat; both are deprecated. A -o that "
+      "names fields on a command without a report, or an unknown field, is refused (exit "
+      "3) with the valid fields.";
+  prose(out, "OUTPUT", {text, json, options, report_fields(), old});
+}
+
+void exit_status_section(std::ostream& out) {
+  out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess; for status, every array shown is healthy.\n"
+      << ".TP\n.B 1\n"
+      << roff(
+             "status only: an array is degraded (a member failed, missing or being rebuilt) "
+             "and its data is available.")
+      << "\n.TP\n.B 2\n"
+      << roff(
+             "status only: an array has failed: too many members are out of service for its "
+             "level, and its data is not available.")
+      << "\n.TP\n.B 3\n"
+      << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
+      << roff(
+             "The command failed or refused (unknown device, not enough drives, ...); for "
+             "status, an array's table or status could not be read (the others are shown).")
+      << "\n"
+      << roff(
+             "status with several arrays exits with the worst: 5, then 2, then 1. The codes "
+             "follow mdadm --detail --test (1 degraded, 2 failed), with 5, the tool's code "
+             "of failure, where mdadm says 4.")
+      << "\n";
+}
+
 }  // namespace
 
 std::string man_page(const CommandLineDoc& doc) {
@@ -263,25 +331,15 @@ std::string man_page(const CommandLineDoc& doc) {
   table_section(out);
   layout_section(out);
   p2p_section(out);
-  prose(out, "OUTPUT",
-        {"Text output (-o normal) shows the strings it gets from sysfs and device-mapper "
-         "(models, serial numbers, names) as printable UTF-8: a control character as \\xHH "
-         "(ESC as \\x1b, a newline as \\x0a), another character a terminal does not print (a "
-         "C1 control such as U+009B, an unassigned code point) as \\uHHHH (\\UHHHHHHHH above "
-         "U+FFFF), a backslash as \\\\, and each byte that is not part of valid UTF-8 as U+FFFD, "
-         "the replacement character. Columns are aligned by the width a terminal gives the "
-         "text: two columns for East Asian wide characters, none for combining marks.",
-         "JSON output (-o json) escapes control characters as RFC 8259 requires and replaces "
-         "bytes that are not valid UTF-8 with U+FFFD, so it is valid JSON whatever sysfs "
-         "holds."});
-  out << ".SH EXIT STATUS\n.TP\n.B 0\nSuccess.\n.TP\n.B 3\n"
-      << roff("Bad command line (unknown option, bad value, missing argument).") << "\n.TP\n.B 5\n"
-      << roff("The command failed or refused (unknown device, not enough drives, ...).") << "\n";
+  output_section(out);
+  exit_status_section(out);
   files_section(out);
   out << ".SH EXAMPLES\n.nf\n"
       << roff("p2praid-tool topology") << "\n"
       << roff("p2praid-tool plan --level raid5 --count 3") << "\n"
-      << roff("p2praid-tool plan --level raid10 --count 4 --policy spread -o json") << "\n"
+      << roff("p2praid-tool plan --level raid10 --count 4 --policy spread --reportformat json")
+      << "\n"
+      << roff("p2praid-tool list -o name,size,raid_type --noheadings --separator :") << "\n"
       << roff("dmsetup create r0 --table \"$(p2praid-tool table --level raid1 --count 2)\"") << "\n"
       << roff("p2praid-tool create r1 --level raid1 /dev/nvme0n1 /dev/nvme1n1") << "\n"
       << roff("p2praid-tool status r1") << "\n"
@@ -312,7 +370,7 @@ std::string value_completer(const std::string& meta) {
   std::istringstream in(meta);
   for (std::string token; std::getline(in, token, '|');) {
     const bool placeholder = std::all_of(token.begin(), token.end(), [](unsigned char c) {
-      return std::isupper(c) != 0 || c == '.';
+      return std::isupper(c) != 0 || c == '.' || c == ',' || c == '[' || c == ']';
     });
     if (token == "BDF") extra = " $(_p2praid_tool_providers)";
     if (!placeholder) words += (words.empty() ? "" : " ") + token;

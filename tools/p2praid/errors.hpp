@@ -9,8 +9,10 @@ namespace p2praid {
 // Process exit codes of p2praid-tool.
 enum class ExitCode : int {
   Ok = 0,
-  Usage = 3,   // bad command line, CLI11 parse errors included
-  Failed = 5,  // the command ran and failed or refused
+  Degraded = 1,  // status: an array is degraded (its data is available)
+  Unusable = 2,  // status: an array has failed (its data is not available)
+  Usage = 3,     // bad command line, CLI11 parse errors included
+  Failed = 5,    // the command ran and failed or refused
 };
 
 // An error with the exit code it ends the process with. The message is

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "p2praid/report.hpp"
 
@@ -12,8 +15,13 @@ namespace p2praid::output {
 enum class Format { Normal, Json };
 
 struct Options {
-  bool quiet = false;  // text: leave out notes
-  int verbosity = 0;   // text: show VerboseText sections from 1 on
+  bool quiet = false;    // text: leave out notes
+  int verbosity = 0;     // text: show VerboseText sections from 1 on
+  bool headings = true;  // text: titles and column headings (--noheadings)
+  // text: columns joined by this, unaligned (--separator)
+  std::optional<std::string> separator;
+  // Column keys of the report's fields table (-o); empty: the whole report.
+  std::vector<std::string> fields;
 };
 
 class Printer {
@@ -30,7 +38,7 @@ class Printer {
 
 std::unique_ptr<Printer> make_printer(Format format, const Options& options);
 
-// "normal", "json".
+// "basic", "json".
 std::string_view to_string(Format format);
 
 }  // namespace p2praid::output

@@ -4,9 +4,11 @@
 // and replaces bytes that are not UTF-8 with U+FFFD, so the document stays
 // valid JSON.
 #include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "p2praid/fields.hpp"
 #include "p2praid/printer.hpp"
 #include "p2praid/printer_impl.hpp"
 
@@ -35,7 +37,10 @@ bool shown(report::Audience audience) {
 
 class JsonPrinter final : public Printer {
  public:
-  void print(const report::Report& report, std::ostream& out) const override {
+  explicit JsonPrinter(Options options) : options_(std::move(options)) {}
+
+  void print(const report::Report& full, std::ostream& out) const override {
+    const auto report = options_.fields.empty() ? full : fields::select(full, options_.fields);
     json doc = json::object();
     for (const auto& section : report.sections) {
       std::visit([&](const auto& s) { add(s, doc); }, section);
@@ -71,12 +76,14 @@ class JsonPrinter final : public Printer {
     if (!shown(text.audience)) return;
     doc[text.key] = text.value;
   }
+
+  Options options_;
 };
 
 }  // namespace
 
-std::unique_ptr<Printer> make_json_printer(const Options& /*options*/) {
-  return std::make_unique<JsonPrinter>();
+std::unique_ptr<Printer> make_json_printer(const Options& options) {
+  return std::make_unique<JsonPrinter>(options);
 }
 
 std::unique_ptr<Printer> make_printer(Format format, const Options& options) {
@@ -84,7 +91,7 @@ std::unique_ptr<Printer> make_printer(Format format, const Options& options) {
 }
 
 std::string_view to_string(Format format) {
-  return format == Format::Json ? "json" : "normal";
+  return format == Format::Json ? "json" : "basic";
 }
 
 }  // namespace p2praid::output

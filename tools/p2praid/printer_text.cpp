@@ -6,7 +6,9 @@
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <utility>
 
+#include "p2praid/fields.hpp"
 #include "p2praid/printer.hpp"
 #include "p2praid/printer_impl.hpp"
 #include "p2praid/size.hpp"
@@ -119,15 +121,16 @@ std::vector<std::size_t> widths(const Grid& cells) {
 
 class TextPrinter final : public Printer {
  public:
-  explicit TextPrinter(Options options) : options_(options) {}
+  explicit TextPrinter(Options options) : options_(std::move(options)) {}
 
-  void print(const report::Report& report, std::ostream& out) const override {
+  void print(const report::Report& full, std::ostream& out) const override {
+    const auto report = options_.fields.empty() ? full : fields::select(full, options_.fields);
     bool first = true;
     for (const auto& section : report.sections) {
       std::ostringstream block;
       std::visit([&](const auto& s) { render(s, block); }, section);
       if (block.str().empty()) continue;
-      if (!first) out << '\n';
+      if (!first && options_.headings) out << '\n';
       out << block.str();
       first = false;
     }
@@ -145,18 +148,23 @@ class TextPrinter final : public Printer {
     }
   }
 
-  static void title(const std::string& text, std::ostream& out) {
-    if (!text.empty()) out << text << ":\n";
+  void title(const std::string& text, std::ostream& out) const {
+    if (!text.empty() && options_.headings) out << text << ":\n";
   }
 
   void render(const report::Table& t, std::ostream& out) const {
     if (!shown(t.audience)) return;
     title(t.title, out);
     if (t.rows.empty()) {
-      out << "  (none)\n";
+      if (options_.headings) out << "  (none)\n";
       return;
     }
-    const Grid cells = grid(t);
+    Grid cells = grid(t);
+    if (!options_.headings) cells.erase(cells.begin());
+    if (options_.separator) {
+      separated(t, cells, out);
+      return;
+    }
     const auto width = widths(cells);
     for (const auto& row : cells) {
       std::string line = " ";
@@ -167,6 +175,21 @@ class TextPrinter final : public Printer {
         line += numeric_column(t, c) ? pad + row[c] : row[c] + pad;
       }
       line.erase(line.find_last_not_of(' ') + 1);
+      out << line << '\n';
+    }
+  }
+
+  // Cells joined by the separator, without padding (--separator).
+  void separated(const report::Table& t, const Grid& cells, std::ostream& out) const {
+    for (const auto& row : cells) {
+      std::string line;
+      bool first = true;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (t.columns[c].json_only) continue;
+        if (!first) line += *options_.separator;
+        line += row[c];
+        first = false;
+      }
       out << line << '\n';
     }
   }

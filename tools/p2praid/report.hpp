@@ -76,6 +76,9 @@ using Section = std::variant<Table, Record, Notes, Text>;
 
 struct Report {
   std::vector<Section> sections;
+  // The key of the table that -o FIELD,... selects columns of, for
+  // report-style commands; "" for others.
+  std::string fields_table;
 };
 
 inline Value null() {

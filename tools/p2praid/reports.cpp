@@ -342,6 +342,7 @@ report::Report topology(const topo::Topology& t, bool all_functions) {
   r.sections.emplace_back(unreachable_notes(t));
   r.sections.emplace_back(
       report::Notes{"warnings", "Warnings", t.warnings, report::Audience::JsonOnly});
+  r.fields_table = "namespaces";
   return r;
 }
 
@@ -404,7 +405,7 @@ report::Report list(const std::vector<dm::Device>& devices) {
         {text(d.name), text(d.uuid), text(std::to_string(d.major) + ":" + std::to_string(d.minor)),
          bytes(sectors * units::kSectorSize), raid_type, members, provider, text(line)});
   }
-  return report::Report{{table}};
+  return report::Report{{table}, "arrays"};
 }
 
 report::Report stopped(const std::string& name) {
@@ -540,6 +541,7 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
                         "raid-p2p arrays",
                         {{"name", "NAME"},
                          {"raid_type", "RAID TYPE"},
+                         {"state", "STATE"},
                          {"health", "HEALTH"},
                          {"sync", "SYNC"},
                          {"sync_done", "DONE", Unit::None, true},
@@ -566,8 +568,9 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
                          report::Audience::All};
   for (const auto& a : arrays) {
     const auto& s = a.status;
-    summary.rows.push_back({a.name, s.raid_type, health_chars(s), percent(s), s.sync_done,
-                            s.sync_total, s.sync_action, s.mismatches, s.events, s.p2p_provider});
+    summary.rows.push_back({a.name, s.raid_type, std::string(array::to_string(a.condition)),
+                            health_chars(s), percent(s), s.sync_done, s.sync_total, s.sync_action,
+                            s.mismatches, s.events, s.p2p_provider});
     for (std::size_t i = 0; i < s.members.size(); ++i) {
       members.rows.push_back({a.name, count(i),
                               i < a.member_devices.size() ? Value(a.member_devices[i]) : null(),
@@ -581,7 +584,81 @@ report::Report array_status(const std::vector<ArrayStatus>& arrays) {
   r.sections.emplace_back(std::move(summary));
   r.sections.emplace_back(std::move(members));
   r.sections.emplace_back(std::move(counters));
+  r.fields_table = "arrays";
   return r;
+}
+
+report::Report examined(const std::string& device, const sb::Superblock& s) {
+  const auto type = sb::type_words(s.level, s.layout);
+  report::Strings failed;
+  for (unsigned i = 0; i < s.raid_disks; ++i) {
+    if (s.member_failed(i)) failed.push_back(std::to_string(i));
+  }
+  const auto sectors = [](std::uint64_t n) { return Value(n * units::kSectorSize); };
+  report::Report r;
+  r.sections.emplace_back(report::Record{
+      "superblock",
+      "raid-p2p superblock",
+      {{{"device", "device"}, device},
+       {{"version", "format version"}, static_cast<std::uint64_t>(s.version)},
+       {{"array_uuid", "array UUID"}, sb::uuid_string(s.uuid)},
+       {{"raid_type", "RAID type"}, type ? Value(type->raid_type) : null()},
+       {{"level", "md level"}, static_cast<std::int64_t>(s.level)},
+       {{"layout", "md layout"}, static_cast<std::uint64_t>(s.layout)},
+       {{"chunk_size", "chunk size", Unit::Bytes},
+        s.chunk_sectors != 0 ? sectors(s.chunk_sectors) : null()},
+       {{"raid_disks", "members"}, static_cast<std::uint64_t>(s.raid_disks)},
+       {{"member", "this member"}, static_cast<std::uint64_t>(s.member)},
+       {{"events", "events"}, s.events},
+       {{"ctime", "created (s since 1970)"}, s.ctime},
+       {{"utime", "updated (s since 1970)"}, s.utime},
+       {{"flags", "flags"}, static_cast<std::uint64_t>(s.flags)},
+       {{"dirty", "dirty"}, s.dirty()},
+       {{"failed", "failed members"}, failed},
+       {{"data_offset", "data offset", Unit::Bytes}, sectors(s.data_offset)},
+       {{"data_size", "data per member", Unit::Bytes}, sectors(s.data_sectors)},
+       {{"array_size", "array size", Unit::Bytes}, sectors(s.array_sectors)},
+       {{"resync_offset", "resync offset (sectors)"}, s.resync_offset},
+       {{"recovery_offset", "recovery offset (sectors)"}, s.recovery_offset},
+       {{"region_size", "bitmap region", Unit::Bytes}, sectors(s.region_sectors)},
+       {{"bitmap_offset", "bitmap offset (sectors)"}, static_cast<std::uint64_t>(s.bitmap_offset)}},
+      report::Audience::All});
+  return r;
+}
+
+report::Report wiped(const std::string& device, const std::optional<sb::Superblock>& s) {
+  report::Report r;
+  r.sections.emplace_back(report::Record{
+      "wiped",
+      "",
+      {{{"device", "device"}, device},
+       {{"array_uuid", "array UUID"}, s ? Value(sb::uuid_string(s->uuid)) : null()},
+       {{"member", "member"}, s ? Value(static_cast<std::uint64_t>(s->member)) : null()}},
+      report::Audience::JsonOnly});
+  r.sections.emplace_back(
+      report::Notes{"wiped",
+                    "",
+                    {s ? "wiped the raid-p2p superblock of member " + std::to_string(s->member) +
+                             " of array " + sb::uuid_string(s->uuid) + " on " + device
+                       : "wiped the first 4 KiB of " + device},
+                    report::Audience::TextOnly});
+  return r;
+}
+
+std::vector<std::string_view> report_commands() {
+  return {"topology", "list", "status"};
+}
+
+std::vector<report::Column> field_columns(std::string_view command) {
+  report::Report r;
+  if (command == "topology") r = topology(topo::Topology{}, false);
+  if (command == "list") r = list({});
+  if (command == "status") r = array_status({});
+  for (const auto& section : r.sections) {
+    const auto* t = std::get_if<report::Table>(&section);
+    if (t != nullptr && t->key == r.fields_table) return t->columns;
+  }
+  return {};
 }
 
 report::Report replaced(const std::string& name, std::size_t slot,

@@ -1,6 +1,8 @@
 // Command results as reports: what each command shows, not how.
 #pragma once
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "p2praid/arrays.hpp"
@@ -8,6 +10,7 @@
 #include "p2praid/planner.hpp"
 #include "p2praid/report.hpp"
 #include "p2praid/status.hpp"
+#include "p2praid/superblock.hpp"
 #include "p2praid/topology.hpp"
 
 namespace p2praid::reports {
@@ -41,6 +44,7 @@ struct ArrayStatus {
   dm::RaidTable table;
   status::RaidStatus status;
   std::vector<std::string> member_devices;  // data devices, by role
+  array::Condition condition = array::Condition::Healthy;
 };
 report::Report array_status(const std::vector<ArrayStatus>& arrays);
 
@@ -49,5 +53,18 @@ report::Report replaced(const std::string& name, std::size_t slot,
                         bool dry_run);
 
 report::Report sync_started(const std::string& name, const std::string& action);
+
+// examine: one member's superblock.
+report::Report examined(const std::string& device, const sb::Superblock& superblock);
+
+// wipe: what was cleared on `device` (the superblock it held, if one).
+report::Report wiped(const std::string& device, const std::optional<sb::Superblock>& superblock);
+
+// The report-style commands, whose table -o FIELD,... selects columns of:
+// topology (its NVMe namespaces), list and status (their arrays).
+std::vector<std::string_view> report_commands();
+
+// The columns of that table of `command`; none for other commands.
+std::vector<report::Column> field_columns(std::string_view command);
 
 }  // namespace p2praid::reports
