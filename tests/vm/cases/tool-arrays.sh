@@ -48,9 +48,11 @@ first() {
 	check "fio writes and verifies r1" fio_pattern r1 write
 	check "fio writes and verifies r5" fio_pattern r5 write
 	expect_eq "status shows r1's two members" \
-		"$("$tool" -o json status r1 | jq '.members | length')" 2
+		"$("$tool" --reportformat json status r1 | jq '.members | length')" 2
+	"$tool" status r1 r5 >/dev/null && rc=0 || rc=$?
+	expect_eq "status of healthy arrays exits 0" "$rc" 0
 	check "stop r1 and r5" stop_all
-	check "assemble --scan" sh -c "'$tool' -o json assemble --scan >/tmp/assemble.json"
+	check "assemble --scan" sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
 	expect_eq "r5 assembled" "$(state r5)" assembled
 	expect_eq "r1's device-mapper UUID after assemble is the one after create" \
@@ -66,7 +68,7 @@ first() {
 
 second() {
 	check "assemble --scan after a reboot" \
-		sh -c "'$tool' -o json assemble --scan >/tmp/assemble.json"
+		sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
 	expect_eq "r5 assembled" "$(state r5)" assembled
 	expect_eq "the device-mapper UUIDs are the ones after create" \
@@ -84,7 +86,9 @@ second() {
 	check "r1 was not started" sh -c '! dmsetup info r1 >/dev/null 2>&1'
 	check "assemble --degraded starts it" "$tool" assemble r1 --degraded
 	expect_eq "status shows member 1 missing" \
-		"$("$tool" -o json status r1 | jq -r '.members[1].health')" missing
+		"$("$tool" --reportformat json status r1 | jq -r '.members[1].health')" missing
+	"$tool" status r1 >/dev/null && rc=0 || rc=$?
+	expect_eq "status of a degraded array exits 1" "$rc" 1
 	check "r1 data verifies degraded" fio_pattern r1 verify
 	check "stop both" stop_all
 }
