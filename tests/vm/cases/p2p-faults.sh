@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# raid-p2p: faults on the P2P path (man/dm-raid-p2p.7, FAULTS).
+#
+# - A write error on a member that md-p2p bounces to (a dm device: its
+#   queue takes no P2P pages), its writes failing (dm-flakey error_writes)
+#   while a P2P write goes on: the write succeeds, the member is failed
+#   (not kept with bad blocks that raid-p2p cannot store), the next load
+#   without "rebuild" refuses it, and after the rebuild it alone holds the
+#   new data.
+. "$(dirname "$0")/target-lib.sh"
+
+modprobe dm-flakey || die "cannot load dm-flakey"
+
+PART_MIB=16
+declare -A P M BDF
+for d in sw0 sw1 sw2 sw3 far0; do
+	dev=$(rig_dev "rp-$d")
+	printf 'size=%sMiB\nsize=4MiB\n' $PART_MIB | sfdisk -q "$dev" >/dev/null ||
+		die "sfdisk $dev failed"
+	P[$d]=${dev}p1 M[$d]=${dev}p2
+	BDF[$d]=$(rig_bdf "rp-$d")
+	for _ in $(seq 50); do [ -b "${M[$d]}" ] && break; sleep 0.1; done
+	[ -b "${M[$d]}" ] || die "no ${M[$d]}"
+done
+PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128)) # whole 64 KiB chunks
+
+# stat NAME COUNTER: a P2P counter of the INFO status, by name.
+STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy
+	sync_cmb sync_host)
+stat() {
+	local i
+	for i in "${!STATS[@]}"; do
+		[ "${STATS[i]}" = "$2" ] && { tl_field "$1" $((12 + i)); return; }
+	done
+	die "no counter $2"
+}
+show_stats() {
+	local s out=""
+	for s in "${STATS[@]}"; do out+=" $s=$(stat "$1" "$s")"; done
+	log "$1: health $(tl_field "$1" 3)$out"
+}
+# p2p DEV PROVIDER MODE SEED: p2pio of the first MiB through PROVIDER's CMB.
+p2p() { "$P2PIO" -q -d "$1" -p "$2" -m "$3" -S "$4" -s 1M -b 128k; }
+# failed NAME POS: md marks member POS failed (soon after the I/O error).
+failed() {
+	local i h
+	for ((i = 0; i < 60; i++)); do
+		h=$(tl_field "$1" 3)
+		[ "${h:$2:1}" = D ] && return 0
+		sleep 0.5
+	done
+	log "$1: member $2 is not marked failed: $h"
+	return 1
+}
+
+# --- a write error on a member that md-p2p bounces to ---------------------
+# pf-d1: sw1's data partition through dm: no P2PDMA, so P2P writes bounce.
+dm_create pf-d1 "0 $PER linear ${P[sw1]} 0"
+MEMBERS="2 ${M[sw0]} ${P[sw0]} ${M[sw1]} /dev/mapper/pf-d1"
+dm_create pf-w "0 $PER raid-p2p raid1 2 64 nosync $MEMBERS"
+check "write error: first write from a CMB" p2p /dev/mapper/pf-w "${BDF[sw2]}" write 1
+tl_swap pf-d1 "0 $PER flakey ${P[sw1]} 0 0 3600 1 error_writes"
+check "write error: a write from a CMB succeeds" p2p /dev/mapper/pf-w "${BDF[sw2]}" write 2
+check "write error: it bounced to the member" test "$(stat pf-w bounce_queue)" -gt 0
+check "write error: the member is failed" failed pf-w 1
+show_stats pf-w
+check "write error: reads give the new data" p2p /dev/mapper/pf-w "${BDF[sw2]}" read 2
+dmsetup remove pf-w
+tl_swap pf-d1 "0 $PER linear ${P[sw1]} 0"
+expect_refused "write error: the next load" "use 'rebuild 1'" \
+	"0 $PER raid-p2p raid1 2 64 nosync $MEMBERS"
+if try "write error: load with rebuild 1" dm_create pf-w \
+	"0 $PER raid-p2p raid1 3 64 rebuild 1 $MEMBERS"; then
+	check "write error: rebuild" tl_wait_sync pf-w 300
+	expect_eq "write error: healthy after the rebuild" "$(tl_field pf-w 3)" AA
+	dmsetup remove pf-w
+fi
+dm_create pf-one "0 $PER raid-p2p raid1 2 64 nosync 2 - - - /dev/mapper/pf-d1"
+check "write error: the rebuilt member alone has the new data" \
+	p2p /dev/mapper/pf-one "${BDF[sw2]}" read 2
+dmsetup remove pf-one
+dmsetup remove pf-d1
+finish
