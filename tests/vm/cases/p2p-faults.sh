@@ -7,9 +7,17 @@
 #   (not kept with bad blocks that raid-p2p cannot store), the next load
 #   without "rebuild" refuses it, and after the rebuild it alone holds the
 #   new data.
+# - raid10 recovery reads through the P2P path: with md-p2p's verdict knob
+#   saying no member reaches any provider, a rebuild through a switch
+#   drive's CMB bounces its reads as well as its writes (bounce_unreachable
+#   at least twice sync_cmb), and the data verifies.
 . "$(dirname "$0")/target-lib.sh"
 
 modprobe dm-flakey || die "cannot load dm-flakey"
+KNOB=/sys/kernel/debug/md-p2p
+[ -w "$KNOB/verdict" ] || die "no $KNOB/verdict"
+verdict() { echo "$1" >"$KNOB/verdict"; }
+on_exit "echo 0 >$KNOB/verdict"
 
 PART_MIB=16
 declare -A P M BDF
@@ -80,4 +88,28 @@ check "write error: the rebuilt member alone has the new data" \
 	p2p /dev/mapper/pf-one "${BDF[sw2]}" read 2
 dmsetup remove pf-one
 dmsetup remove pf-d1
+
+# --- raid10 recovery reads go through the P2P path -------------------------
+JOB=(--name=fill --ioengine=libaio --direct=1 --iodepth=8 --bs=64k --rw=write
+	--verify=crc32c --verify_fatal=1 --eta=never)
+len=$((PER / 128 * 3 / 2 * 128))
+R10="raid-p2p raid10"
+dm_create pf-r10 "0 $len $R10 2 64 nosync 3 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]}"
+check "raid10 recovery: fill" tl_fio /dev/mapper/pf-r10 "${JOB[@]}" --do_verify=0
+dmsetup remove pf-r10
+verdict 2
+if try "raid10 recovery: load with rebuild 2" dm_create pf-r10 \
+	"0 $len $R10 5 64 rebuild 2 p2p_provider auto 3 - ${P[sw0]} - ${P[sw1]} - ${P[sw3]}"; then
+	check "raid10 recovery: done" tl_wait_sync pf-r10 300
+	show_stats pf-r10
+	prov=$(tl_field pf-r10 11) cmb=$(stat pf-r10 sync_cmb)
+	check "raid10 recovery: through a CMB ($prov)" test "$prov" != none
+	expect_eq "raid10 recovery: rebuilt bytes from the CMB" "$cmb" $((PER * 512))
+	check "raid10 recovery: reads bounced as well as writes" \
+		test "$(stat pf-r10 bounce_unreachable)" -ge $((2 * cmb))
+	expect_eq "raid10 recovery: healthy" "$(tl_field pf-r10 3)" AAA
+	check "raid10 recovery: data verifies" tl_fio /dev/mapper/pf-r10 "${JOB[@]}" --verify_only
+	dmsetup remove pf-r10
+fi
+verdict 0
 finish
