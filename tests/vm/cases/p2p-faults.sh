@@ -11,6 +11,11 @@
 #   saying no member reaches any provider, a rebuild through a switch
 #   drive's CMB bounces its reads as well as its writes (bounce_unreachable
 #   at least twice sync_cmb), and the data verifies.
+# - A wrong reachability verdict: with the knob saying every member
+#   reaches every provider, rp-far0 is sent P2P pages from a switch drive's
+#   CMB and refuses them (EREMOTEIO on 6.12, EINVAL on 7.x); writes and
+#   reads are retried bounced (bounce_refused moves), no member fails, no
+#   read error is "corrected", and the data is right on both members.
 . "$(dirname "$0")/target-lib.sh"
 
 modprobe dm-flakey || die "cannot load dm-flakey"
@@ -34,7 +39,7 @@ PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128)) # whole 64 KiB chunks
 
 # stat NAME COUNTER: a P2P counter of the INFO status, by name.
 STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy
-	sync_cmb sync_host)
+	sync_cmb sync_host bounce_refused)
 stat() {
 	local i
 	for i in "${!STATS[@]}"; do
@@ -112,4 +117,27 @@ if try "raid10 recovery: load with rebuild 2" dm_create pf-r10 \
 	dmsetup remove pf-r10
 fi
 verdict 0
+
+# --- a wrong verdict: the member refuses P2P pages -------------------------
+before=$(dmesg | wc -l)
+verdict 1
+dm_create pf-far "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0]} - ${P[far0]}"
+check "refused: a write from sw1's CMB succeeds" p2p /dev/mapper/pf-far "${BDF[sw1]}" write 3
+r=$(stat pf-far bounce_refused)
+check "refused: writes retried bounced ($r bytes)" test "$r" -gt 0
+verdict 1 # drop the corrected verdicts: rp-far0 is the nearest mirror again
+check "refused: a read into sw1's CMB verifies" p2p /dev/mapper/pf-far "${BDF[sw1]}" read 3
+show_stats pf-far
+check "refused: reads retried bounced" test "$(stat pf-far bounce_refused)" -gt "$r"
+expect_eq "refused: no member failed" "$(tl_field pf-far 3)" AA
+check "refused: logged" bash -c "dmesg | tail -n +$((before + 1)) | grep -q 'refused P2P memory'"
+check "refused: no read error taken for a media error" \
+	bash -c "! dmesg | tail -n +$((before + 1)) | grep -Eq 'read error corrected|redirecting sector|Disk failure'"
+dmsetup remove pf-far
+verdict 0
+for d in sw0 far0; do
+	dm_create pf-one "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[$d]} - -"
+	check "refused: $d holds the data" "$P2PIO" -q -d /dev/mapper/pf-one -p host -m read -S 3 -s 1M
+	dmsetup remove pf-one
+done
 finish
