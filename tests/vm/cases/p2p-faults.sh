@@ -16,13 +16,16 @@
 #   CMB and refuses them (EREMOTEIO on 6.12, EINVAL on 7.x); writes and
 #   reads are retried bounced (bounce_refused moves), no member fails, no
 #   read error is "corrected", and the data is right on both members.
+# - The bounce path under load: many concurrent P2P bios of more than one
+#   bounce bio each, to members that must bounce, with every bounce taken
+#   from the reserves (md-p2p/bounce_reserve) and without; fio verifies.
 . "$(dirname "$0")/target-lib.sh"
 
 modprobe dm-flakey || die "cannot load dm-flakey"
 KNOB=/sys/kernel/debug/md-p2p
 [ -w "$KNOB/verdict" ] || die "no $KNOB/verdict"
 verdict() { echo "$1" >"$KNOB/verdict"; }
-on_exit "echo 0 >$KNOB/verdict"
+on_exit "echo 0 >$KNOB/verdict; echo N >$KNOB/bounce_reserve"
 
 PART_MIB=16
 declare -A P M BDF
@@ -140,4 +143,26 @@ for d in sw0 far0; do
 	check "refused: $d holds the data" "$P2PIO" -q -d /dev/mapper/pf-one -p host -m read -S 3 -s 1M
 	dmsetup remove pf-one
 done
+
+# --- the bounce path under load -------------------------------------------
+# raid1 over two dm-linear slices (no P2PDMA: everything bounces), no
+# metadata, so no region split: 1280 KiB bios are two bounce bios each.
+dm_create pf-s0 "0 $PER linear ${P[sw2]} 0"
+dm_create pf-s1 "0 $PER linear ${P[sw3]} 0"
+dm_create pf-st "0 $PER raid-p2p raid1 2 64 nosync 2 - /dev/mapper/pf-s0 - /dev/mapper/pf-s1"
+STRESS=(--name=stress --ioengine=libaio --direct=1 --iodepth=4 --numjobs=4 --bs=1280k
+	--size=3840k --offset_increment=4m --rw=randwrite --verify=crc32c --verify_fatal=1
+	--do_verify=1 --eta=never --group_reporting
+	--iomem="mmapshared:$(rig_p2pmem rp-sw0)/allocate")
+for reserve in Y N; do
+	echo $reserve >"$KNOB/bounce_reserve"
+	dmsetup message pf-st 0 p2p_reset_counters
+	check "load, reserves only=$reserve: fio writes and verifies" \
+		tl_fio /dev/mapper/pf-st "${STRESS[@]}" --randseed=$RANDOM
+	show_stats pf-st
+	# Both mirrors bounce every write: 4 jobs x 3 blocks x 1280 KiB.
+	check "load, reserves only=$reserve: all bounced" \
+		test "$(stat pf-st bounce_queue)" -ge $((2 * 4 * 3840 * 1024))
+done
+expect_eq "load: healthy" "$(tl_field pf-st 3)" AA
 finish
