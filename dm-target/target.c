@@ -99,6 +99,14 @@ static struct raid_set *rs_alloc(struct dm_target *ti,
 			rs_free(rs);
 			goto nomem;
 		}
+		/*
+		 * No bad blocks: the superblock cannot store them, so a
+		 * member whose write fails must be failed (md_error()), not
+		 * keep the range as bad blocks in memory that the next table
+		 * load would forget. md_rdev_init() leaves them off, as md
+		 * does for 0.90 superblocks; say so rather than rely on it.
+		 */
+		rs->dev[i].rdev.badblocks.shift = -1;
 	}
 	return rs;
 nomem:
@@ -462,7 +470,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 1, 4},
+	.version = {1, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,

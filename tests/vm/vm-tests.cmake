@@ -31,6 +31,7 @@ rp_vm_test(target-failures cases/target-failures.sh TIMEOUT 1200)
 rp_vm_test(target-badtables cases/target-badtables.sh TIMEOUT 900)
 rp_vm_test(p2p-target cases/p2p-target.sh TIMEOUT 1200)
 rp_vm_test(p2p-rebuild cases/p2p-rebuild.sh TIMEOUT 900)
+rp_vm_test(p2p-faults cases/p2p-faults.sh TIMEOUT 900)
 rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
 
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
