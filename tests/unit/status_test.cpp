@@ -59,11 +59,19 @@ TEST(Status, Version110) {
   EXPECT_EQ(s.p2p_counters[7].second, 8U);
 }
 
+TEST(Status, Version120NamesBounceRefused) {
+  const auto s = parse("raid1 2 AA 8/8 idle 0 0 - 1 10 none 1 2 3 4 5 6 7 8 9");
+  ASSERT_EQ(s.p2p_counters.size(), 9U);
+  EXPECT_EQ(s.p2p_counters[8].first, "bounce_refused_bytes");
+  EXPECT_EQ(s.p2p_counters[8].second, 9U);
+  EXPECT_TRUE(s.unknown_fields.empty());
+}
+
 TEST(Status, NewerTargetsFieldsAreKeptUnnamed) {
-  const auto s = parse("raid0 2 A- 8/8 idle 0 0 - 1 11 none 1 2 3 4 5 6 7 8 x 10");
+  const auto s = parse("raid0 2 A- 8/8 idle 0 0 - 1 12 none 1 2 3 4 5 6 7 8 9 x 11");
   EXPECT_EQ(s.members[1], Health::Missing);
-  EXPECT_EQ(s.p2p_counters.size(), 8U);
-  EXPECT_EQ(s.unknown_fields, (std::vector<std::string>{"x", "10"}));
+  EXPECT_EQ(s.p2p_counters.size(), 9U);
+  EXPECT_EQ(s.unknown_fields, (std::vector<std::string>{"x", "11"}));
 }
 
 TEST(Status, ProviderOnly) {

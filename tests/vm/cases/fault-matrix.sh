@@ -85,6 +85,7 @@ table() {
 	esac
 	for d in "${DRIVES[@]}"; do devs+=" $(part "$d" 2) $(part "$d" 1)"; done
 	nparams=$((1 + $#))
+	[ "$level" = raid6 ] && level=raid6_zr
 	echo "0 $((PER * data)) raid-p2p $level $nparams 64 $* $n$devs"
 }
 
