@@ -58,7 +58,7 @@ set_tests_properties(cross.kernel-roundtrip PROPERTIES LABELS cross RUN_SERIAL O
 # The debug kernel (make rig-debug): tests labelled "debug" boot it, and
 # run in make check-debug (part of make check-all). Faults with P2P buffers
 # in flight (tests/vm/cases/fault-matrix.sh), every level and fault, run
-# there; make check runs one level's hot-remove and live reload on the
+# there; make check runs raid5's hot-remove and controller reset on the
 # normal kernel (vm.fault-smoke).
 add_test(NAME debug.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-debug-kernel.sh)
 set_tests_properties(debug.vm-run-selftest PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 900)
@@ -70,4 +70,4 @@ set_tests_properties(debug.fault-matrix PROPERTIES LABELS debug RUN_SERIAL ON TI
 add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
-  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reload")
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reset")

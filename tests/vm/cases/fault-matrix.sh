@@ -18,12 +18,24 @@
 # lockdep or KASAN report.
 #
 # RP_FAULT_LEVELS and RP_FAULT_KINDS narrow the matrix (default: all).
+#
+# Known rig limit: QEMU 7.2 (Debian 12) deadlocks on "reset" for raid1 (its
+# main loop waits in bdrv_aio_cancel, holding the big lock, for a write
+# whose data is in another drive's CMB, which its DMA helpers copy through
+# their one bounce buffer); the guest stops. raid5, raid10 passed. The
+# resets run last for that reason.
+#
+# Known defect: "reload" can fail a few P2P writes with EREMOTEIO (seen on
+# raid6: 2 of a whole-array fio run). dm's table swap installs limits
+# without BLK_FEAT_PCI_P2PDMA, and a bio built before the new table's
+# preresume sets it again fails; that window is dm core's (the swap and
+# its RCU grace period), outside any target hook.
 . "$(dirname "$0")/../lib.sh"
 
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 
 LEVELS=${RP_FAULT_LEVELS:-raid1 raid10 raid5 raid6}
-KINDS=${RP_FAULT_KINDS:-hotremove reset reload}
+KINDS=${RP_FAULT_KINDS:-hotremove reload reset}
 PART_MIB=24
 LOG=/tmp/$T_NAME.fio.log
 DRIVES=(sw0 sw1 sw2 sw3)
@@ -85,7 +97,6 @@ table() {
 	esac
 	for d in "${DRIVES[@]}"; do devs+=" $(part "$d" 2) $(part "$d" 1)"; done
 	nparams=$((1 + $#))
-	[ "$level" = raid6 ] && level=raid6_zr
 	echo "0 $((PER * data)) raid-p2p $level $nparams 64 $* $n$devs"
 }
 
@@ -121,16 +132,41 @@ recover() {
 }
 
 fm_case() { # LEVEL KIND
-	local name="fm-$1-$2" p="$1 $2: " fio_pid rc health
+	local name="fm-$1-$2" p="$1 $2: " fio_pid rc health inject_pid i
 	LVL=$1
-	dm_create "$name" "$(table "$1" nosync)" || { not_ok "${p}table refused"; return; }
+	# A new array each time: no superblock of the previous case's array.
+	for d in "${DRIVES[@]}"; do
+		dd if=/dev/zero of="$(part "$d" 2)" bs=1M count=4 oflag=direct status=none ||
+			die "cannot clear the metadata partition of rp-$d"
+	done
+	# A new raid6 with metadata must resync first (no nosync): wait for it.
+	if [ "$1" = raid6 ]; then
+		dm_create "$name" "$(table "$1")" || { not_ok "${p}table refused"; return; }
+		check "${p}initial resync" wait_sync "$name"
+	else
+		dm_create "$name" "$(table "$1" nosync)" || { not_ok "${p}table refused"; return; }
+	fi
 	fio --filename="/dev/mapper/$name" "${JOB[@]}" --do_verify=1 --output="$LOG" &
 	fio_pid=$!
 	sleep 3
 	check "${p}fio still running when the fault hits" kill -0 $fio_pid
-	check "${p}inject" inject "$2" "$name"
-	wait $fio_pid
-	rc=$?
+	# A fault that hangs the kernel is a failure to diagnose: after 120 s,
+	# the blocked tasks' stacks go to the kernel log (sysrq w), and the
+	# run ends.
+	inject "$2" "$name" &
+	inject_pid=$!
+	for ((i = 0; i < 240; i++)); do
+		kill -0 $inject_pid 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 $inject_pid 2>/dev/null; then
+		echo w >/proc/sysrq-trigger
+		sleep 1
+		dmesg | tail -n 300 | sed 's/^/  dmesg| /' >&2
+		die "${p}the fault did not complete in 120 s (blocked tasks in the kernel log)"
+	fi
+	check "${p}inject" wait $inject_pid
+	wait $fio_pid && rc=0 || rc=$?
 	[ $rc = 0 ] || grep -E 'err=|error|bad' "$LOG" | head -n 5 | sed 's/^/  fio| /'
 	expect_eq "${p}fio writes and verifies through the fault" $rc 0
 	health=$(field "$name" 3)
@@ -149,8 +185,8 @@ fm_case() { # LEVEL KIND
 	dmsetup remove "$name"
 }
 
-for LVL in $LEVELS; do
-	for kind in $KINDS; do
+for kind in $KINDS; do
+	for LVL in $LEVELS; do
 		fm_case "$LVL" "$kind"
 	done
 done
