@@ -76,6 +76,27 @@ fio_pattern() {
 		--randseed="${3:-1234}" "${extra[@]}" --output="/tmp/$1.fio" >/dev/null 2>&1
 }
 
+# --- raid-p2p status ---------------------------------------------------------
+# field NAME N: field N of a raid-p2p array's INFO status (1 = raid_type,
+# 3 = health characters, 4 = sync ratio, 5 = sync action, 6 = mismatches).
+field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
+# in_sync NAME: idle, and the sync ratio complete.
+in_sync() {
+	local r
+	r=$(field "$1" 4)
+	[ "$(field "$1" 5)" = idle ] && [ "${r%/*}" = "${r#*/}" ]
+}
+# wait_sync NAME: wait (up to 600 s) until the array is in sync.
+wait_sync() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		in_sync "$1" && return 0
+		sleep 1
+	done
+	log "$1 not in sync: $(dmsetup status "$1")"
+	return 1
+}
+
 # --- device-mapper and md clean-up ----------------------------------------
 T_CLEANUP=()
 on_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }

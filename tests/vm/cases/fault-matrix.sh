@@ -58,22 +58,6 @@ part() {
 PER=$(($(blockdev --getsz "$(part sw0 1)") / 128 * 128)) # whole 64 KiB chunks
 BUF=$(rig_p2pmem rp-sw0)/allocate
 
-field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
-in_sync() {
-	local r
-	r=$(field "$1" 4)
-	[ "$(field "$1" 5)" = idle ] && [ "${r%/*}" = "${r#*/}" ]
-}
-wait_sync() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		in_sync "$1" && return 0
-		sleep 1
-	done
-	log "$1 not in sync: $(dmsetup status "$1")"
-	return 1
-}
-
 # The job: every block once in random order, crc32c with its offset, from
 # the P2P buffer. --verify_only checks it again without writing.
 JOB=(--name=fault --ioengine=libaio --direct=1 --iodepth=8 --bs=64k --rw=randwrite

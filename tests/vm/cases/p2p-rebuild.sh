@@ -23,23 +23,8 @@ for d in sw0 sw1 sw2 sw3 far0; do
 done
 PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128)) # whole 64 KiB chunks
 
-field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
 sync_cmb() { field "$1" 18; }
 sync_host() { field "$1" 19; }
-in_sync() {
-	local r
-	r=$(field "$1" 4)
-	[ "$(field "$1" 5)" = idle ] && [ "${r%/*}" = "${r#*/}" ]
-}
-wait_sync() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		in_sync "$1" && return 0
-		sleep 1
-	done
-	log "$1 not in sync: $(dmsetup status "$1")"
-	return 1
-}
 
 # fill DEV / verify DEV: every block once, crc32c with the offset.
 JOB=(--name=fill --ioengine=libaio --direct=1 --iodepth=8 --bs=64k --rw=write

@@ -36,8 +36,6 @@ for d in sw0 sw1 sw2 sw3 far0; do
 done
 SECT=$(blockdev --getsz "${P[sw0]}")
 
-# field NAME N: field N of the raid-p2p INFO status (1 = raid_type).
-field() { dmsetup status "$1" | awk -v f="$2" '{ print $(f + 3) }'; }
 # stat NAME COUNTER: a P2P counter of the INFO status, by name.
 STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy sync_cmb sync_host)
 stat() {
