@@ -97,6 +97,24 @@ wait_sync() {
 	return 1
 }
 
+# stat NAME COUNTER: a P2P byte counter of the INFO status, by name (the
+# counters follow the provider, field 11; man dm-raid-p2p(7), STATUS).
+STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy
+	sync_cmb sync_host bounce_refused)
+stat() {
+	local i
+	for i in "${!STATS[@]}"; do
+		[ "${STATS[i]}" = "$2" ] && { field "$1" $((12 + i)); return; }
+	done
+	die "no counter $2"
+}
+# show_stats NAME: log the health and every P2P counter.
+show_stats() {
+	local s out=""
+	for s in "${STATS[@]}"; do out+=" $s=$(stat "$1" "$s")"; done
+	log "$1: health $(field "$1" 3)$out"
+}
+
 # --- device-mapper and md clean-up ----------------------------------------
 T_CLEANUP=()
 on_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }

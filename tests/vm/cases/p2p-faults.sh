@@ -40,21 +40,6 @@ for d in sw0 sw1 sw2 sw3 far0; do
 done
 PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128)) # whole 64 KiB chunks
 
-# stat NAME COUNTER: a P2P counter of the INFO status, by name.
-STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy
-	sync_cmb sync_host bounce_refused)
-stat() {
-	local i
-	for i in "${!STATS[@]}"; do
-		[ "${STATS[i]}" = "$2" ] && { tl_field "$1" $((12 + i)); return; }
-	done
-	die "no counter $2"
-}
-show_stats() {
-	local s out=""
-	for s in "${STATS[@]}"; do out+=" $s=$(stat "$1" "$s")"; done
-	log "$1: health $(tl_field "$1" 3)$out"
-}
 # p2p DEV PROVIDER MODE SEED: p2pio of the first MiB through PROVIDER's CMB.
 p2p() { "$P2PIO" -q -d "$1" -p "$2" -m "$3" -S "$4" -s 1M -b 128k; }
 # failed NAME POS: md marks member POS failed (soon after the I/O error).

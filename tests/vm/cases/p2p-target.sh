@@ -36,21 +36,6 @@ for d in sw0 sw1 sw2 sw3 far0; do
 done
 SECT=$(blockdev --getsz "${P[sw0]}")
 
-# stat NAME COUNTER: a P2P counter of the INFO status, by name.
-STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy sync_cmb sync_host)
-stat() {
-	local i
-	for i in "${!STATS[@]}"; do
-		[ "${STATS[i]}" = "$2" ] && { field "$1" $((12 + i)); return; }
-	done
-	die "no counter $2"
-}
-show_stats() {
-	local s out=""
-	for s in "${STATS[@]}"; do out+=" $s=$(stat "$1" "$s")"; done
-	log "$1:$out"
-}
-
 # p2pfio DEV PROVIDER [FIO ARGS]: fio randwrite + crc32c verify of
 # SIZE_MIB through a buffer in PROVIDER's CMB.
 p2pfio() {
