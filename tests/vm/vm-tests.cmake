@@ -33,6 +33,9 @@ rp_vm_test(p2p-target cases/p2p-target.sh TIMEOUT 1200)
 rp_vm_test(p2p-rebuild cases/p2p-rebuild.sh TIMEOUT 900)
 rp_vm_test(p2p-faults cases/p2p-faults.sh TIMEOUT 900)
 rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
+# Random and mutated tables (tests/vm/cases/target-fuzz.sh): 200 here, 5,000
+# on the debug kernel (debug.target-fuzz, below).
+rp_vm_test(target-fuzz cases/target-fuzz.sh TIMEOUT 900)
 
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
 set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
@@ -67,6 +70,11 @@ add_test(NAME debug.fault-matrix
                  ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(debug.fault-matrix PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 5400
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+add_test(NAME debug.target-fuzz
+         COMMAND ${RP_VM_RUN} --debug-kernel --timeout 14400 --
+                 ${PROJECT_SOURCE_DIR}/tests/vm/cases/target-fuzz.sh)
+set_tests_properties(debug.target-fuzz PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 14400
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FUZZ_TABLES=5000")
 add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
