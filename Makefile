@@ -105,10 +105,13 @@ RP_OTHER_KERNELS ?= 7.3
 check-debug: rig-debug tool
 	cd $(BUILD) && ctest --output-on-failure -L debug
 
-# Everything: check on the pinned 6.12; the whole rig suite again on each
-# other series (its own guest kernel and modules); arrays carried across
-# series (label "cross"); the debug kernel's tests; the kernel matrix.
+# Everything: check on the pinned 6.12; its long rig tests (label "long":
+# 1,000 endurance cycles, 50 module rounds, the bench's short run); the
+# whole rig suite again on each other series (its own guest kernel and
+# modules); arrays carried across series (label "cross"); the debug
+# kernel's tests; the kernel matrix.
 check-all: check
+	cd $(BUILD) && ctest --output-on-failure -L long
 	for k in $(RP_OTHER_KERNELS); do RP_KERNEL=$$k $(MAKE) --no-print-directory check-vm || exit; done
 	cd $(BUILD) && ctest --output-on-failure -L cross
 	$(MAKE) --no-print-directory check-debug

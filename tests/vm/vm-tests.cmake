@@ -3,18 +3,23 @@
 # other down.
 set(RP_VM_RUN ${PROJECT_SOURCE_DIR}/tests/vm/vm-run)
 
-# rp_vm_test(NAME SCRIPT [TIMEOUT seconds] [ARGS vm-run options...])
+# rp_vm_test(NAME SCRIPT [TIMEOUT seconds] [LABEL label] [ENV VAR=value...]
+#            [ARGS vm-run options...]): the test LABEL.NAME (LABEL: vm, the
+# default, runs in make check; long runs in make check-all only).
 function(rp_vm_test name script)
-  cmake_parse_arguments(T "" "TIMEOUT" "ARGS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;LABEL" "ARGS;ENV" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
-  add_test(NAME vm.${name}
+  if(NOT T_LABEL)
+    set(T_LABEL vm)
+  endif()
+  add_test(NAME ${T_LABEL}.${name}
            COMMAND ${RP_VM_RUN} --timeout ${T_TIMEOUT} ${T_ARGS} --
                    ${PROJECT_SOURCE_DIR}/tests/vm/${script})
-  set_tests_properties(vm.${name} PROPERTIES
-    LABELS vm RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
+  set_tests_properties(${T_LABEL}.${name} PROPERTIES
+    LABELS ${T_LABEL} RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};${T_ENV}")
 endfunction()
 
 add_test(NAME vm.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-vm-run.sh)
@@ -36,6 +41,14 @@ rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
 # Random and mutated tables (tests/vm/cases/target-fuzz.sh): 200 here, 5,000
 # on the debug kernel (debug.target-fuzz, below).
 rp_vm_test(target-fuzz cases/target-fuzz.sh TIMEOUT 900)
+# Create -> P2P and host I/O -> remove: 50 cycles here, 1,000 in
+# make check-all; and there 50 load/unload rounds of the md-p2p modules
+# beside a busy mdadm array (20 in vm.md-core-coexist).
+rp_vm_test(endurance cases/endurance.sh TIMEOUT 900)
+rp_vm_test(endurance cases/endurance.sh LABEL long TIMEOUT 10800
+           ENV RP_ENDURANCE_CYCLES=1000)
+rp_vm_test(md-core-coexist cases/md-core-coexist.sh LABEL long TIMEOUT 2400
+           ENV RP_MD_CORE_ROUNDS=50)
 
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
 set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
@@ -48,7 +61,8 @@ set_tests_properties(vm.tool-arrays PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1
 
 # The benchmark, short (tests/bench/rig-bench.sh): one job per level with host
 # and P2P buffers on raid-p2p and the mainline dm raid target.
-rp_vm_test(bench-smoke cases/bench-smoke.sh TIMEOUT 600)
+# It runs in make check-all (label long), to keep a cold make check short.
+rp_vm_test(bench-smoke cases/bench-smoke.sh LABEL long TIMEOUT 600)
 
 # Arrays across kernel series: created under 6.12, assembled and written
 # under 7.3, assembled again under 6.12 (three boots on the same disks).
