@@ -26,12 +26,7 @@ M=(/dev/mapper/tl-m0 /dev/mapper/tl-m1 /dev/mapper/tl-m2 /dev/mapper/tl-m3)
 D=(/dev/mapper/tl-d0 /dev/mapper/tl-d1 /dev/mapper/tl-d2 /dev/mapper/tl-d3)
 SLICES=$(dmsetup ls | awk '{ print $1 }' | sort)
 
-# The kernel log, followed into a file: each table's messages are the bytes
-# the file grew by while it loaded.
-KLOG=/tmp/$T_NAME.kmsg
-cat /dev/kmsg >"$KLOG" &
-KPID=$!
-on_exit "kill $KPID"
+klog_follow
 
 wipe_meta() {
 	local m
@@ -160,21 +155,6 @@ done
 [ "$T_FAILS" -eq 0 ] && ok "the ${#BASES[@]} seed tables load"
 
 log "$ROUNDS tables from seed $SEED"
-# drain: read the kernel log file to its end; SAID gets the first
-# "device-mapper: table:" line (the target's ti->error), else the last
-# device-mapper line. Builtins only: under TCG every program started costs
-# a good part of a second, and this runs thousands of times.
-exec 6<"$KLOG"
-mkfifo "/tmp/$T_NAME.tick" && exec 7<>"/tmp/$T_NAME.tick" # a 10 ms sleep: read -t 0.01 -u 7
-drain() {
-	local line
-	SAID=
-	while IFS= read -r -u 6 line; do
-		[[ $SAID == *'device-mapper: table:'* ]] && continue
-		[[ $line == *'device-mapper: '* ]] && SAID=${line#*;}
-	done
-	return 0
-}
 accepted=0 refused=0 silent=0 unreadable=0 stuck=0
 for ((round = 1; round <= ROUNDS; round++)); do
 	case $((RANDOM % 4)) in
@@ -194,7 +174,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	# (dmsetup refuses it), so it stays one: a mangled one is pushed on.
 	[[ ${TOK[0]:-} =~ ^[0-9]{1,18}$ ]] || TOK=("$L" "${TOK[@]}")
 	table="0 ${TOK[0]} raid-p2p ${TOK[*]:1}"
-	drain
+	klog_drain
 	if dmsetup create tl-fz --table "$table" >/dev/null 2>&1; then
 		accepted=$((accepted + 1))
 		[ -n "${RP_FUZZ_VERBOSE:-}" ] && log "round $round: loaded: $table"
@@ -212,14 +192,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		continue
 	fi
 	refused=$((refused + 1))
-	# Refused: dm said why. The message is logged before the ioctl returns;
-	# give the reader of /dev/kmsg a moment to copy it.
-	for ((k = 0; k < 100; k++)); do
-		drain
-		[ -n "$SAID" ] && break
-		read -r -t 0.01 -u 7 || true
-	done
-	if [ -z "$SAID" ]; then
+	# Refused: dm said why.
+	if ! klog_said; then
 		silent=$((silent + 1))
 		not_ok "round $round: refused without a kernel message: $table"
 	elif [ -n "${RP_FUZZ_VERBOSE:-}" ] || ((round % 25 == 0)); then

@@ -167,6 +167,46 @@ tl_table_error() {
 		sed 's/^.*device-mapper: table: [^ ]*: [^ ]*: //'
 }
 
+# klog_follow: follow the kernel log into a file, for klog_drain and
+# klog_said. Builtins only after this: under TCG every program started
+# costs a good part of a second, and the fuzzers call these thousands of
+# times.
+klog_follow() {
+	TL_KLOG=/tmp/$T_NAME.kmsg
+	: >"$TL_KLOG"
+	cat /dev/kmsg >>"$TL_KLOG" &
+	on_exit "kill $!"
+	exec 6<"$TL_KLOG"
+	# read -t 0.01 -u 7 sleeps 10 ms: nothing is ever written to it.
+	mkfifo "/tmp/$T_NAME.tick" && exec 7<>"/tmp/$T_NAME.tick"
+}
+
+# klog_drain: read the followed log to its end. SAID gets the first
+# "device-mapper: table:" line read (a target's ti->error), else the last
+# device-mapper line, without the record's header.
+klog_drain() {
+	local line
+	SAID=
+	while IFS= read -r -u 6 line; do
+		[[ $SAID == *'device-mapper: table:'* ]] && continue
+		[[ $line == *'device-mapper: '* ]] && SAID=${line#*;}
+	done
+	return 0
+}
+
+# klog_said: after a refused table, wait up to a second for dm's message
+# (logged before the ioctl returns; the follower copies it a moment later).
+# Call klog_drain before loading the table.
+klog_said() {
+	local k
+	for ((k = 0; k < 100; k++)); do
+		klog_drain
+		[ -n "$SAID" ] && return 0
+		read -r -t 0.01 -u 7 || true
+	done
+	return 1
+}
+
 # expect_refused DESCRIPTION SUBSTRING TABLE: TABLE is refused with a
 # ti->error that contains SUBSTRING.
 expect_refused() {
