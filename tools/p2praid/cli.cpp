@@ -39,6 +39,7 @@ struct GlobalOptions {
   bool noheadings = false;
   std::optional<std::string> separator;
   std::string sysfs_root = "/sys";
+  bool version = false;
   bool man = false;
   bool completion = false;
 };
@@ -184,8 +185,9 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->check(directory_validator())
       ->type_name("DIR")
       ->default_str("/sys");
-  app.set_version_flag("--version", std::string("p2praid-tool ") + std::string(kVersion),
-                       "Print the version and exit");
+  app.add_flag("--version", g.version,
+               "Print the version of p2praid-tool and of the raid-p2p target the kernel has "
+               "loaded, and exit");
   app.add_flag("--man", g.man, "Print the man page (roff) and exit")->group("");
   app.add_flag("--bash-completion", g.completion, "Print the bash completion script and exit")
       ->group("");
@@ -743,6 +745,22 @@ output::Options printer_options(const GlobalOptions& g, const std::string& comma
   return o;
 }
 
+// The tool's version, and the raid-p2p target's as the kernel lists the
+// loaded targets ('dmsetup targets').
+void print_version(std::ostream& out, const Log& log, const Services& services) {
+  out << "p2praid-tool " << kVersion << '\n';
+  const std::string type(dm::kTargetType);
+  try {
+    const auto targets = services.dm(log)->target_versions();
+    const auto it = std::find_if(targets.begin(), targets.end(),
+                                 [&](const dm::TargetVersion& t) { return t.name == type; });
+    out << type << " target: " << (it != targets.end() ? it->version() : "not loaded") << '\n';
+  } catch (const CommandError& e) {
+    out << type << " target: unknown\n";
+    log.warn(e.what());
+  }
+}
+
 int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Services& services) {
   const auto& g = p.options.global;
   if (g.man) {
@@ -751,6 +769,11 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
   }
   if (g.completion) {
     out << docs::bash_completion(describe(p));
+    return 0;
+  }
+  if (g.version) {
+    const Log log(err, g.verbosity, g.quiet);
+    print_version(out, log, services);
     return 0;
   }
   const auto it = std::find_if(p.commands.begin(), p.commands.end(),
