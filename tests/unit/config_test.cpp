@@ -1,5 +1,5 @@
 // The config file: parsing and its refusals, device globs, writing it
-// atomically.
+// atomically; mkconf on a fake device-mapper.
 #include "p2praid/config.hpp"
 
 #include <sys/stat.h>
@@ -257,6 +257,94 @@ TEST(Config, WritesAtomically) {
                                          (dir.path() / "no-dir").string() +
                                          " (No such file or directory); the file is unchanged");
   }
+}
+
+// --- the command line -----------------------------------------------------------
+
+TEST(ConfigCli, BadConfigIsAUsageErrorNamingFileAndLine) {
+  const TempDir dir("config-cli");
+  const auto file = dir.write("bad.conf", "# ok\nDEVICE /dev/nvme*\nARRAYS r1\n");
+  FakeDmClient::State dm;
+  FakeDevices::State devs;
+  auto r = run_cli({"--config", file.string(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err, "p2praid-tool: error: " + file.string() +
+                       ":3: unknown keyword 'ARRAYS'; use ARRAY, DEVICE or POLICY\n");
+  // The same file as the default is read, and refused, too.
+  r = run_cli({"assemble", "--scan"}, &dm, &devs, file);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find(":3: unknown keyword 'ARRAYS'"), std::string::npos) << r.err;
+  // A missing --config FILE is an error; a missing default is no config.
+  r = run_cli({"--config", (dir.path() / "none.conf").string(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("none.conf: no such config file"), std::string::npos) << r.err;
+  r = run_cli({"assemble", "--scan"}, &dm, &devs, dir.path() / "none.conf");
+  EXPECT_EQ(r.status, 0) << r.err;
+  // Commands that do not read it are not bothered by a bad one.
+  EXPECT_EQ(run_cli({"list"}, &dm, &devs, file).status, 0);
+}
+
+FakeDmClient::State running_arrays() {
+  FakeDmClient::State dm;
+  auto r1 = make_device("r1", "raid-p2p",
+                        "raid1 3 0 p2p_provider 0000:03:00.0 2 259:1 259:2 259:3 259:4", 524288);
+  r1.uuid = "P2PRAID-3AAA0122-2982-7CFA-5331-AD66CA767371";
+  dm.devices.push_back(r1);
+  dm.devices.push_back(make_device("vg-lv", "linear", "259:5 2048", 1000));
+  auto bare = make_device("bare", "raid-p2p", "raid1 3 0 p2p_provider none 2 - 259:0 - 259:1");
+  bare.uuid = "";
+  dm.devices.push_back(bare);
+  auto r5 = make_device("r5", "raid-p2p",
+                        "raid5_ls 3 128 p2p_provider none 3 - 259:0 - 259:1 - 259:2", 1048576);
+  r5.uuid = "P2PRAID-0b5c2e4f-17d3-4a6e-9c21-8f0d3b7e6a15";
+  dm.devices.push_back(r5);
+  return dm;
+}
+
+constexpr const char* kMkconfGolden =
+    "# raid-p2p arrays for 'p2praid-tool assemble --scan', written by 'p2praid-tool mkconf'.\n"
+    "# The format is in p2praid-tool(8), FILES.\n"
+    "DEVICE partitions\n"
+    "ARRAY r1 uuid=3aaa0122-2982-7cfa-5331-ad66ca767371 level=raid1\n"
+    "ARRAY r5 uuid=0b5c2e4f-17d3-4a6e-9c21-8f0d3b7e6a15 level=raid5_ls\n";
+
+TEST(Mkconf, PrintsAConfigForTheRunningArrays) {
+  auto dm = running_arrays();
+  const auto r = run_cli({"mkconf"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, kMkconfGolden);
+  EXPECT_EQ(r.err,
+            "p2praid-tool: warning: bare: its device-mapper UUID is not P2PRAID-<array UUID>: it "
+            "was not started by p2praid-tool; left out of the config\n");
+  // What it prints is a config that parses.
+  EXPECT_EQ(config::parse(r.out, "-").arrays.size(), 2U);
+}
+
+TEST(Mkconf, WritesTheFileWithDashO) {
+  const TempDir dir("mkconf");
+  auto dm = running_arrays();
+  const fs::path file = dir.path() / "p2praid.conf";
+  std::ofstream(file) << "old\n";
+  auto r = run_cli({"-q", "mkconf", "-o", file.string()}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_text(file), kMkconfGolden);
+  r = run_cli({"mkconf", "--output-file", (dir.path() / "no-dir" / "x.conf").string()}, &dm);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("x.conf: cannot create a temporary file in "), std::string::npos) << r.err;
+  // -o before the command is the report fields option, which mkconf has not.
+  r = run_cli({"-o", "name", "mkconf"}, &dm);
+  EXPECT_EQ(r.status, 3) << r.err;
+}
+
+TEST(Mkconf, WithoutArraysOnlyTheDeviceLine) {
+  FakeDmClient::State dm;
+  const auto r = run_cli({"mkconf"}, &dm);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(r.out.find("DEVICE")), "DEVICE partitions\n");
+  EXPECT_NE(r.err.find("no raid-p2p array started by p2praid-tool is running"), std::string::npos);
+  dm.fail_list = true;
+  EXPECT_EQ(run_cli({"mkconf"}, &dm).status, 5);
 }
 
 }  // namespace
