@@ -374,6 +374,152 @@ TEST(Assemble, ReportsPermissionErrors) {
   EXPECT_TRUE(dm.devices.empty());
 }
 
+// --- assemble with a config file ------------------------------------------------
+
+// A config file in the temporary directory, removed at the end.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text)
+      : path_(std::filesystem::temp_directory_path() /
+              ("p2praid-array-" + std::to_string(::getpid()) + ".conf")) {
+    std::ofstream(path_) << text;
+  }
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+  ConfigFile(ConfigFile&&) = delete;
+  ConfigFile& operator=(ConfigFile&&) = delete;
+  ~ConfigFile() { std::filesystem::remove(path_); }
+
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+constexpr const char* kUuid7 = "07070707-0707-0707-0707-070707070707";
+constexpr const char* kUuid9 = "09090909-0909-0909-0909-090909090909";
+
+// r1 (UUID 7) on nvme0n1 and nvme1n1, x (UUID 9) on nvme2n1 and nvme3n1.
+FakeDevices::State two_stopped_arrays() {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme1n1", "r1", 1, 2, 10);
+  add_member(devs, "nvme2n1", "x", 0, 2, 5, 9);
+  add_member(devs, "nvme3n1", "x", 1, 2, 5, 9);
+  return devs;
+}
+
+std::vector<std::string> names_of(const FakeDmClient::State& dm) {
+  std::vector<std::string> out;
+  for (const auto& d : dm.devices) out.push_back(d.name + " " + d.uuid);
+  return out;
+}
+
+TEST(AssembleConfig, ArrayLinesChooseTheArraysAndNameThem) {
+  auto devs = two_stopped_arrays();
+  FakeDmClient::State dm;
+  // Without a config, --scan starts both.
+  auto r = run_cli({"assemble", "--scan"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), (std::vector<std::string>{"r1 P2PRAID-" + std::string(kUuid7),
+                                                    "x P2PRAID-" + std::string(kUuid9)}));
+  dm.devices.clear();
+  const ConfigFile conf("# only r1, as data\nARRAY data uuid=" + std::string(kUuid7) +
+                        " level=raid1\n");
+  r = run_cli({"--config", conf.path(), "assemble", "--scan"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), (std::vector<std::string>{"data P2PRAID-" + std::string(kUuid7)}));
+  EXPECT_EQ(r.err, "p2praid-tool: warning: data: " + conf.path() + ":2 names the array " + kUuid7 +
+                       " so; its partition labels name it 'r1'; assembling it as data\n");
+  // assemble NAME takes the UUID of NAME's line.
+  dm.devices.clear();
+  r = run_cli({"-q", "--config", conf.path(), "assemble", "data"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), (std::vector<std::string>{"data P2PRAID-" + std::string(kUuid7)}));
+}
+
+TEST(AssembleConfig, ReportsANameWhoseUuidDiffers) {
+  auto devs = two_stopped_arrays();
+  FakeDmClient::State dm;
+  const std::string other = "0b5c2e4f-17d3-4a6e-9c21-8f0d3b7e6a15";
+  const ConfigFile conf("ARRAY r1 uuid=" + other + "\nARRAY x uuid=" + kUuid9 + "\n");
+  const auto r = run_cli({"--config", conf.path(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(names_of(dm), (std::vector<std::string>{"x P2PRAID-" + std::string(kUuid9)}));
+  EXPECT_NE(r.err.find("warning: r1: its members have the UUID " + std::string(kUuid7) + ", but " +
+                       conf.path() + ":1 gives r1 the UUID " + other +
+                       "; left alone (correct the ARRAY line if this is the array)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("error: r1: no member with the UUID " + other + " of " + conf.path() +
+                       ":1 found; connect its drives, or remove the ARRAY line"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(AssembleConfig, DeviceLinesLimitWhatIsRead) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme2n1", "r1", 1, 2, 10);
+  FakeDmClient::State dm;
+  const ConfigFile conf("DEVICE /dev/nvme0n1 /dev/nvme1n1\n");
+  auto r = run_cli({"--config", conf.path(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r1: member 1 of 2 missing"), std::string::npos) << r.err;
+  r = run_cli({"--config", conf.path(), "assemble", "--scan", "--degraded"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_NE(dm.devices[0].targets[0].params.find("2 /dev/nvme0n1p1 /dev/nvme0n1p2 - -"),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+  dm.devices.clear();
+  const ConfigFile all("DEVICE /dev/nvme0n1\nDEVICE partitions\n");
+  r = run_cli({"--config", all.path(), "assemble", "--scan"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(dm.devices.at(0).targets[0].params.find("/dev/nvme2n1p2"), std::string::npos);
+}
+
+TEST(AssembleConfig, DevicesAndLevelOfAnArrayLine) {
+  auto devs = four_disks();
+  add_member(devs, "nvme0n1", "r1", 0, 2, 10);
+  add_member(devs, "nvme2n1", "r1", 1, 2, 10);
+  FakeDmClient::State dm;
+  const ConfigFile conf("ARRAY r1 uuid=" + std::string(kUuid7) +
+                        " devices=/dev/nvme0n1*,/dev/nvme1n1*\n");
+  auto r = run_cli({"--config", conf.path(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("warning: /dev/nvme2n1p1: a member of r1 that devices= of " + conf.path() +
+                       ":1 does not name; left out"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(dm.devices.empty());
+  const ConfigFile raid5("ARRAY r1 uuid=" + std::string(kUuid7) + " level=raid5\n");
+  r = run_cli({"--config", raid5.path(), "assemble", "--scan"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_EQ(r.err, "p2praid-tool: error: r1: level=raid5 in " + raid5.path() +
+                       ":1, but its members are raid1; correct the ARRAY line ('p2praid-tool "
+                       "mkconf' prints one)\n");
+  EXPECT_TRUE(dm.devices.empty());
+}
+
+// The config that mkconf writes starts the same arrays under the same names.
+TEST(AssembleConfig, MkconfThenAssembleScan) {
+  auto devs = two_stopped_arrays();
+  FakeDmClient::State dm;
+  ASSERT_EQ(run_cli({"assemble", "r1"}, &dm, &devs).status, 0);
+  const ConfigFile conf("");
+  auto r = run_cli({"mkconf", "-o", conf.path()}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(read_text(conf.path())
+                .find("DEVICE partitions\nARRAY r1 uuid=" + std::string(kUuid7) + " level=raid1\n"),
+            std::string::npos)
+      << read_text(conf.path());
+  ASSERT_EQ(run_cli({"stop", "r1"}, &dm, &devs).status, 0);
+  r = run_cli({"--config", conf.path(), "assemble", "--scan"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), (std::vector<std::string>{"r1 P2PRAID-" + std::string(kUuid7)}));
+}
+
 TEST(Blockdev, OpenErrors) {
   EXPECT_THROW(blk::throw_open_error("/dev/nvme0n1", EACCES), PermissionError);
   EXPECT_THROW(blk::throw_open_error("/dev/nvme0n1", EPERM), PermissionError);

@@ -30,7 +30,8 @@ TEST(Docs, ManPageDocumentsEveryOption) {
   for (const char* opt :
        {"\\-\\-verbose", "\\-\\-quiet", "\\-\\-output", "\\-\\-sysfs\\-root", "\\-\\-version",
         "\\-\\-level", "\\-\\-devices", "\\-\\-count", "\\-\\-provider", "\\-\\-policy",
-        "\\-\\-chunk", "\\-\\-major\\-minor", "\\-\\-all", "EXIT STATUS", "8086:29c0"}) {
+        "\\-\\-chunk", "\\-\\-major\\-minor", "\\-\\-all", "EXIT STATUS", "8086:29c0",
+        "\\-\\-config", "\\-\\-output\\-file", "/etc/p2praid.conf", "POLICY"}) {
     EXPECT_NE(man.find(opt), std::string::npos) << opt;
   }
   EXPECT_EQ(man.find("\\-\\-man"), std::string::npos) << "hidden options stay hidden";
@@ -79,6 +80,13 @@ TEST(Docs, CompletionCompletes) {
   EXPECT_EQ(complete("p2praid-tool plan --policy s"), "spread\n");
   EXPECT_EQ(complete("p2praid-tool --reportformat j"), "json\n");
   EXPECT_EQ(complete("p2praid-tool plan --level raid6_n"), "raid6_nr raid6_nc raid6_n_6\n");
+  EXPECT_EQ(complete("p2praid-tool mk"), "mkconf\n");
+  EXPECT_EQ(complete("p2praid-tool mkconf --output-"), "--output-file\n");
+  EXPECT_EQ(complete("p2praid-tool --con"), "--config\n");
+  // Both take file names.
+  const std::string tools = std::string(P2PRAID_REPO) + "/tools/";
+  EXPECT_EQ(complete("p2praid-tool --config " + tools + "READ"), tools + "README.md\n");
+  EXPECT_EQ(complete("p2praid-tool mkconf -o " + tools + "READ"), tools + "README.md\n");
 }
 
 }  // namespace

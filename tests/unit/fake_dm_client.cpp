@@ -89,6 +89,13 @@ void FakeDmClient::message(const std::string& name, const std::string& message) 
   state_->messages.push_back(name + " " + message);
 }
 
+std::vector<dm::TargetVersion> FakeDmClient::target_versions() {
+  if (state_->fail_versions) {
+    throw CommandError("cannot list the device-mapper targets: Permission denied (fake)");
+  }
+  return state_->targets;
+}
+
 dm::Device make_device(const std::string& name, const std::string& type, const std::string& params,
                        std::uint64_t length) {
   dm::Device d;

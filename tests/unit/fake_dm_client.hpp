@@ -28,6 +28,9 @@ class FakeDmClient final : public dm::Client {
     std::map<std::string, std::string> status;
     std::vector<std::string> messages;  // "NAME MESSAGE"
     std::vector<std::string> reloads;   // "NAME TABLE"
+    // The loaded target types, as DM_LIST_VERSIONS lists them.
+    std::vector<dm::TargetVersion> targets{{"linear", 1, 4, 0}, {"striped", 1, 6, 0}};
+    bool fail_versions = false;
   };
 
   explicit FakeDmClient(State& state) : state_(&state) {}
@@ -39,6 +42,7 @@ class FakeDmClient final : public dm::Client {
   void set_uuid(const std::string& name, const std::string& uuid) override;
   void reload(const std::string& name, const dm::Target& table) override;
   void message(const std::string& name, const std::string& message) override;
+  std::vector<dm::TargetVersion> target_versions() override;
 
  private:
   State* state_;

@@ -35,7 +35,7 @@ topo::Topology load_fixture(const std::string& name) {
 }
 
 Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm,
-               FakeDevices::State* devices) {
+               FakeDevices::State* devices, const fs::path& default_config) {
   static FakeDmClient::State empty;
   static FakeDevices::State no_devices;
   FakeDmClient::State* state = dm != nullptr ? dm : &empty;
@@ -52,6 +52,10 @@ Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm,
     return *devs->confirm;
   };
   services.new_uuid = [] { return std::string("11111111-2222-3333-4444-555555555555"); };
+  // Not the machine's /etc/p2praid.conf.
+  services.default_config = default_config.empty()
+                                ? fs::path(P2PRAID_REPO) / "tests/unit/no-such-p2praid.conf"
+                                : default_config;
   std::ostringstream out;
   std::ostringstream err;
   Result r;

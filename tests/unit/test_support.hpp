@@ -26,9 +26,11 @@ struct Result {
 };
 
 // Runs the CLI in-process; sysfs from the filesystem, device-mapper from
-// `dm`, block devices from `devices`.
+// `dm`, block devices from `devices`, the config file from --config or
+// `default_config` (empty: a file that does not exist, not the machine's).
 Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm = nullptr,
-               FakeDevices::State* devices = nullptr);
+               FakeDevices::State* devices = nullptr,
+               const std::filesystem::path& default_config = {});
 
 // Runs the built p2praid-tool binary through the shell.
 Result run_binary(const std::vector<std::string>& args);

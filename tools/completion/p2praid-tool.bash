@@ -16,7 +16,7 @@ _p2praid_tool()
 	# the command, and the option whose values are being typed
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
+		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe|mkconf) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
 		-*) opt=${COMP_WORDS[i]} ;;
 		esac
 	done
@@ -24,6 +24,11 @@ _p2praid_tool()
 	# --devices takes several values
 	[[ $opt == --devices && $cur != -* ]] && prev=--devices
 	case $prev in
+	-o|--output-file)
+		if [[ $cmd == mkconf ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return
+		fi ;;&
 	-o|--options)
 		return ;;
 	--separator)
@@ -36,6 +41,9 @@ _p2praid_tool()
 		return ;;
 	--sysfs-root)
 		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	--config)
+		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--level)
 		COMPREPLY=($(compgen -W "linear raid0 raid1 raid10 raid4 raid5_la raid5_ra raid5_ls raid5 raid5_rs raid5_n raid6_zr raid6 raid6_nr raid6_nc raid6_la_6 raid6_ra_6 raid6_ls_6 raid6_rs_6 raid6_n_6" -- "$cur"))
@@ -59,9 +67,9 @@ _p2praid_tool()
 	--size)
 		return ;;
 	esac
-	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --version"
+	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --config --version"
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe $global" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe mkconf $global" -- "$cur")) ;;
 	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
 	plan) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
 	table) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
@@ -75,6 +83,7 @@ _p2praid_tool()
 	repair) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	examine) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	wipe) COMPREPLY=($(compgen -W "-h --help --force -y --yes $global" -- "$cur")) ;;
+	mkconf) COMPREPLY=($(compgen -W "-h --help -o --output-file $global" -- "$cur")) ;;
 	esac
 }
 

@@ -259,11 +259,13 @@ MemberLayout layout_member(const std::string& name, const std::string& disk,
   return m;
 }
 
-std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected) {
+std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected,
+                            const DeviceFilter& consider) {
   const auto all = devices.list();
   std::vector<Candidate> out;
   for (const auto& d : all) {
     if (d.sectors * units::kSectorSize < sb::size()) continue;
+    if (consider && !consider(d)) continue;
     std::vector<std::uint8_t> bytes;
     try {
       bytes = devices.read(d.path, 0, sb::size());

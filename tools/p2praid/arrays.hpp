@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,9 +82,12 @@ struct Candidate {
 // partition labelled as a metadata partition; returns the valid
 // superblocks and the records of arrays without metadata, and in
 // `rejected` the devices whose raid-p2p superblock or record is corrupt
-// ("nvme1n1p1: corrupt superblock (bad checksum)"). Throws
+// ("nvme1n1p1: corrupt superblock (bad checksum)"). Only the devices that
+// `consider` accepts are read (all, if it is empty). Throws
 // PermissionError when a device may not be read.
-std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected);
+using DeviceFilter = std::function<bool(const blk::BlockDevice&)>;
+std::vector<Candidate> scan(const blk::Devices& devices, std::vector<std::string>& rejected,
+                            const DeviceFilter& consider = {});
 
 struct Assembly {
   std::string name;  // from the partition labels, or "p2praid-<uuid prefix>"

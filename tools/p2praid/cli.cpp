@@ -13,6 +13,7 @@
 
 #include "p2praid/cli_errors.hpp"
 #include "p2praid/commands.hpp"
+#include "p2praid/config.hpp"
 #include "p2praid/devnames.hpp"
 #include "p2praid/docs.hpp"
 #include "p2praid/errors.hpp"
@@ -39,6 +40,8 @@ struct GlobalOptions {
   bool noheadings = false;
   std::optional<std::string> separator;
   std::string sysfs_root = "/sys";
+  std::string config;  // --config FILE; "": the default, which may be missing
+  bool version = false;
   bool man = false;
   bool completion = false;
 };
@@ -184,8 +187,15 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->check(directory_validator())
       ->type_name("DIR")
       ->default_str("/sys");
-  app.set_version_flag("--version", std::string("p2praid-tool ") + std::string(kVersion),
-                       "Print the version and exit");
+  app.add_option("--config", g.config,
+                 "Read the config file FILE (see FILES): the arrays that assemble starts and "
+                 "the devices it reads. A missing default file is no config; a missing FILE "
+                 "given here is an error")
+      ->type_name("FILE")
+      ->default_str(std::string(config::kDefaultPath));
+  app.add_flag("--version", g.version,
+               "Print the version of p2praid-tool and of the raid-p2p target the kernel has "
+               "loaded, and exit");
   app.add_flag("--man", g.man, "Print the man page (roff) and exit")->group("");
   app.add_flag("--bash-completion", g.completion, "Print the bash completion script and exit")
       ->group("");
@@ -340,8 +350,15 @@ int run_stop(const Context& ctx) {
 // --- array commands (commands.cpp) -------------------------------------------
 
 commands::Env env_of(const Context& ctx) {
-  return {ctx.options.array, ctx.options.global.sysfs_root, ctx.out, ctx.log, ctx.services,
-          ctx.printer};
+  const auto& g = ctx.options.global;
+  return {ctx.options.array,
+          g.sysfs_root,
+          ctx.out,
+          ctx.log,
+          ctx.services,
+          ctx.printer,
+          g.config.empty() ? ctx.services.default_config : std::filesystem::path(g.config),
+          !g.config.empty()};
 }
 
 CLI::Validator size_validator() {
@@ -509,6 +526,17 @@ int run_wipe(const Context& ctx) {
   return commands::wipe(env_of(ctx));
 }
 
+void setup_mkconf(CLI::App& app, Options& o) {
+  app.add_option("-o,--output-file", o.array.config_out,
+                 "Write the config to FILE (a temporary file beside it, renamed over it) "
+                 "instead of to stdout")
+      ->type_name("FILE");
+}
+
+int run_mkconf(const Context& ctx) {
+  return commands::mkconf(env_of(ctx));
+}
+
 struct Command {
   std::string_view name;
   std::string_view help;
@@ -517,7 +545,7 @@ struct Command {
   int (*run)(const Context&);
 };
 
-constexpr std::array<Command, 13> kCommands{{
+constexpr std::array<Command, 14> kCommands{{
     {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
      "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
      "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
@@ -574,6 +602,8 @@ constexpr std::array<Command, 13> kCommands{{
      "--metadata off have no superblocks: they are found by their records, grouped by the "
      "record's id (their UUID), ordered by member index; of two claimants of an index the one "
      "with the newer record (more replaces) is taken; their table has no metadata devices. "
+     "With a config file (--config, see FILES), only the devices its DEVICE lines match are "
+     "read, and its ARRAY lines choose the arrays --scan starts, by UUID, and their names. "
      "Needs root: a device it may not open is named, with the advice to run as root, rather "
      "than skipped.",
      setup_assemble, run_assemble},
@@ -627,6 +657,15 @@ constexpr std::array<Command, 13> kCommands{{
      "its table, or open: mounted or held). Asks first unless -y; without a terminal it "
      "refuses. Needs root for block devices.",
      setup_wipe, run_wipe},
+    {"mkconf", "Print a config file for the running arrays",
+     "Prints a config file (see FILES) that makes 'assemble --scan' start the raid-p2p "
+     "arrays that run now, and only those, under their names: a DEVICE partitions line (every "
+     "block device is read, so that a drive that replaces a member is found too) and an ARRAY "
+     "line with the name, UUID and level of each array that p2praid-tool started (its "
+     "device-mapper UUID is P2PRAID-<array UUID>); others are named on stderr and left out. "
+     "As mdadm --detail --scan >> mdadm.conf: p2praid-tool mkconf -o /etc/p2praid.conf. "
+     "Needs root.",
+     setup_mkconf, run_mkconf},
 }};
 
 // --- running ----------------------------------------------------------------
@@ -743,6 +782,22 @@ output::Options printer_options(const GlobalOptions& g, const std::string& comma
   return o;
 }
 
+// The tool's version, and the raid-p2p target's as the kernel lists the
+// loaded targets ('dmsetup targets').
+void print_version(std::ostream& out, const Log& log, const Services& services) {
+  out << "p2praid-tool " << kVersion << '\n';
+  const std::string type(dm::kTargetType);
+  try {
+    const auto targets = services.dm(log)->target_versions();
+    const auto it = std::find_if(targets.begin(), targets.end(),
+                                 [&](const dm::TargetVersion& t) { return t.name == type; });
+    out << type << " target: " << (it != targets.end() ? it->version() : "not loaded") << '\n';
+  } catch (const CommandError& e) {
+    out << type << " target: unknown\n";
+    log.warn(e.what());
+  }
+}
+
 int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Services& services) {
   const auto& g = p.options.global;
   if (g.man) {
@@ -753,12 +808,17 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
     out << docs::bash_completion(describe(p));
     return 0;
   }
+  if (g.version) {
+    const Log log(err, g.verbosity, g.quiet);
+    print_version(out, log, services);
+    return 0;
+  }
   const auto it = std::find_if(p.commands.begin(), p.commands.end(),
                                [](const auto& c) { return c.first->parsed(); });
   if (it == p.commands.end()) {
     throw UsageError(
         "a command is required: topology, plan, table, list, stop, create, assemble, status, "
-        "replace, check, repair, examine or wipe");
+        "replace, check, repair, examine, wipe or mkconf");
   }
   const Log log(err, g.verbosity, g.quiet);
   const auto printer =
@@ -810,6 +870,7 @@ Services system_services() {
   };
   s.confirm = ask_on_terminal;
   s.new_uuid = random_uuid;
+  s.default_config = config::kDefaultPath;
   return s;
 }
 

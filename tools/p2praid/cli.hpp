@@ -25,6 +25,8 @@ struct Services {
   std::function<bool(const std::string& question)> confirm;
   // A new random UUID ("8-4-4-4-12" hex).
   std::function<std::string()> new_uuid;
+  // The config file read without --config (a missing one is no config).
+  std::filesystem::path default_config;
 };
 
 // sysfs::FsReader and the libdevmapper client.

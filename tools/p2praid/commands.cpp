@@ -12,14 +12,17 @@
 #include <stdexcept>
 
 #include "p2praid/arrays.hpp"
+#include "p2praid/config.hpp"
 #include "p2praid/devnames.hpp"
 #include "p2praid/dm_table.hpp"
 #include "p2praid/errors.hpp"
 #include "p2praid/planner.hpp"
+#include "p2praid/raid_level.hpp"
 #include "p2praid/record.hpp"
 #include "p2praid/reports.hpp"
 #include "p2praid/status.hpp"
 #include "p2praid/superblock.hpp"
+#include "p2praid/text.hpp"
 #include "p2praid/topology.hpp"
 
 namespace p2praid::commands {
@@ -421,6 +424,85 @@ std::string assemble_one(const Env& env, dm::Client& client, const blk::Devices&
   return missing.empty() ? "assembled" : "assembled degraded";
 }
 
+// --- assemble with a config file ----------------------------------------------
+
+// The raid type an assembly's members give.
+std::string raid_type_of(const array::Assembly& a) {
+  if (!a.metadata) return a.record ? a.record->raid_type : "";
+  const auto words = sb::type_words(a.freshest.level, a.freshest.layout);
+  return words ? words->raid_type : "";
+}
+
+// Leaves out the candidates that the devices= of their array's ARRAY line
+// does not name.
+void keep_listed_devices(const Env& env, const config::Config& cfg, const blk::Devices& devs,
+                         std::vector<array::Candidate>& candidates) {
+  std::erase_if(candidates, [&](const array::Candidate& c) {
+    const auto* entry = cfg.find_uuid(sb::uuid_string(c.sb.uuid));
+    if (entry == nullptr || entry->devices.empty()) return false;
+    if (config::matches_any(devs, c.meta, entry->devices)) return false;
+    env.log.warn(c.meta.path + ": a member of " + entry->name + " that devices= of " +
+                 cfg.where(entry->line) + " does not name; left out");
+    return true;
+  });
+}
+
+// Why the ARRAY line `entry` refuses the array `a`, or "".
+std::string level_mismatch(const config::Config& cfg, const config::Array& entry,
+                           const array::Assembly& a) {
+  if (!entry.level) return "";
+  const auto* want = raid::find_level(*entry.level);
+  const std::string type = raid_type_of(a);
+  const auto* have = raid::find_level(type);
+  if (want != nullptr && want == have) return "";
+  return entry.name + ": level=" + *entry.level + " in " + cfg.where(entry.line) +
+         ", but its members are " + (type.empty() ? std::string("of no known level") : type) +
+         "; correct the ARRAY line ('p2praid-tool mkconf' prints one)";
+}
+
+// The arrays of `arrays` that the ARRAY lines of `cfg` name, by UUID, with
+// the names those lines give. A name the labels give differently, members
+// labelled with a name the config gives another UUID, arrays with another
+// level than the line's and lines without any member found are reported:
+// the last two in `errors`.
+void select_configured(const Env& env, const config::Config& cfg,
+                       std::vector<array::Assembly>& arrays, std::vector<std::string>& errors) {
+  std::vector<const config::Array*> found;
+  std::erase_if(arrays, [&](array::Assembly& a) {
+    const auto* entry = cfg.find_uuid(a.uuid());
+    if (entry == nullptr) {
+      if (const auto* named = cfg.find_name(a.name)) {
+        env.log.warn(text::escape(a.name) + ": its members have the UUID " + a.uuid() + ", but " +
+                     cfg.where(named->line) + " gives " + a.name + " the UUID " + named->uuid +
+                     "; left alone (correct the ARRAY line if this is the array)");
+      } else {
+        env.log.info(text::escape(a.name) + " (" + a.uuid() + "): no ARRAY line in " + cfg.file +
+                     "; left alone");
+      }
+      return true;
+    }
+    found.push_back(entry);
+    if (a.name != entry->name) {
+      env.log.warn(entry->name + ": " + cfg.where(entry->line) + " names the array " + a.uuid() +
+                   " so; its partition labels name it '" + text::escape(a.name) +
+                   "'; assembling it as " + entry->name);
+      a.name = entry->name;
+      a.unusable_name.clear();  // the config's name is the one used
+    }
+    if (auto why = level_mismatch(cfg, *entry, a); !why.empty()) {
+      errors.push_back(std::move(why));
+      return true;
+    }
+    return false;
+  });
+  for (const auto& entry : cfg.arrays) {
+    if (std::find(found.begin(), found.end(), &entry) != found.end()) continue;
+    errors.push_back(entry.name + ": no member with the UUID " + entry.uuid + " of " +
+                     cfg.where(entry.line) +
+                     " found; connect its drives, or remove the ARRAY line");
+  }
+}
+
 // --- replace ------------------------------------------------------------------
 
 // The member slot OLD names: an index, or a device of the table (the data or
@@ -782,13 +864,34 @@ int assemble(const Env& env) {
   const auto& o = env.options;
   if (o.scan == !o.name.empty()) throw UsageError("assemble: give an array NAME or --scan");
   if (!o.scan) array::check_name(o.name);
+  const auto cfg = config::load(env.config_file, env.config_required);
   const auto devs = env.services.devices(env.sysfs_root);
   std::vector<std::string> rejected;
-  auto arrays = array::group(array::scan(*devs, rejected));
+  array::DeviceFilter consider;
+  if (cfg && !cfg->devices.empty()) {
+    consider = [&](const blk::BlockDevice& d) {
+      return config::matches_any(*devs, d, cfg->devices);
+    };
+  }
+  auto candidates = array::scan(*devs, rejected, consider);
   for (const auto& r : rejected) env.log.warn(r + "; left out");
+  if (cfg) keep_listed_devices(env, *cfg, *devs, candidates);
+  auto arrays = array::group(candidates);
+  std::vector<std::string> errors;
+  // The config's ARRAY lines choose the arrays of --scan, and of NAME when
+  // they name it; else the partition labels do.
+  const bool configured =
+      cfg && !cfg->arrays.empty() && (o.scan || cfg->find_name(o.name) != nullptr);
+  if (configured) {
+    config::Config only = *cfg;
+    if (!o.scan) {
+      std::erase_if(only.arrays, [&](const config::Array& a) { return a.name != o.name; });
+    }
+    select_configured(env, only, arrays, errors);
+  }
   if (!o.scan) {
     std::erase_if(arrays, [&](const array::Assembly& a) { return a.name != o.name; });
-    if (arrays.empty()) {
+    if (arrays.empty() && errors.empty()) {
       throw CommandError(o.name +
                          ": no raid-p2p member of that name found; "
                          "'p2praid-tool assemble --scan --dry-run' lists what there is");
@@ -797,7 +900,6 @@ int assemble(const Env& env) {
   const auto client = env.services.dm(env.log);
   const auto active = client->devices();
   std::vector<reports::Assembled> done;
-  std::vector<std::string> errors;
   for (const auto& a : arrays) {
     try {
       done.push_back({&a, assemble_one(env, *client, *devs, active, a)});
@@ -810,6 +912,52 @@ int assemble(const Env& env) {
   if (errors.empty()) return 0;
   for (std::size_t i = 0; i + 1 < errors.size(); ++i) env.log.error(errors[i]);
   throw CommandError(errors.back());
+}
+
+int mkconf(const Env& env) {
+  const auto client = env.services.dm(env.log);
+  config::Config cfg;
+  // Every block device, as mdadm's mkconf: a DEVICE line naming today's
+  // drives would hide the drive that replaces one of them.
+  cfg.devices.emplace_back(config::kAllDevices);
+  for (const auto& d : dm::with_target_type(client->devices(), kType)) {
+    const std::string_view prefix = dm::kUuidPrefix;
+    const auto uuid = d.uuid.starts_with(prefix)
+                          ? config::normal_uuid(std::string_view(d.uuid).substr(prefix.size()))
+                          : std::nullopt;
+    if (!uuid) {
+      env.log.warn(text::escape(d.name) + ": its device-mapper UUID is not " + std::string(prefix) +
+                   "<array UUID>: it was not started by p2praid-tool; left out of the config");
+      continue;
+    }
+    if (const auto why = array::name_problem(d.name)) {
+      env.log.warn(text::escape(d.name) + ": not a usable array name (" + *why +
+                   "); left out of the config");
+      continue;
+    }
+    config::Array a;
+    a.name = d.name;
+    a.uuid = *uuid;
+    try {
+      a.level = live_table(d).raid_type;
+    } catch (const CommandError& e) {
+      env.log.warn(std::string(e.what()) + "; its ARRAY line has no level=");
+    }
+    cfg.arrays.push_back(std::move(a));
+  }
+  if (cfg.arrays.empty()) env.log.warn("no raid-p2p array started by p2praid-tool is running");
+  const std::string text =
+      "# raid-p2p arrays for 'p2praid-tool assemble --scan', written by 'p2praid-tool mkconf'.\n"
+      "# The format is in p2praid-tool(8), FILES.\n" +
+      config::format(cfg);
+  const auto& file = env.options.config_out;
+  if (file.empty()) {
+    env.out << text;
+    return 0;
+  }
+  config::write_atomically(file, text);
+  env.log.info("wrote " + file);
+  return 0;
 }
 
 int status(const Env& env) {

@@ -1,8 +1,10 @@
 // The commands that manage arrays: create, assemble, status, replace,
-// check, repair. cli.cpp defines their options and calls these.
+// check, repair, examine, wipe, mkconf. cli.cpp defines their options and
+// calls these.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -28,8 +30,9 @@ struct ArrayOptions {
   bool yes = false;
   bool scan = false;
   bool degraded = false;
-  std::string member;  // examine, wipe: a metadata partition or an image file
-  bool force = false;  // wipe: also what is not a raid-p2p superblock
+  std::string member;      // examine, wipe: a metadata partition or an image file
+  bool force = false;      // wipe: also what is not a raid-p2p superblock
+  std::string config_out;  // mkconf -o: the file to write; "": stdout
 };
 
 struct Env {
@@ -39,6 +42,10 @@ struct Env {
   const Log& log;
   const cli::Services& services;
   const output::Printer& printer;
+  // The config file (config.hpp) that assemble reads, and whether it was
+  // named with --config (then it must exist).
+  std::filesystem::path config_file;
+  bool config_required = false;
 };
 
 // The kernel names ("nvme0n1") of whole disks given by any name or path
@@ -57,6 +64,9 @@ int replace(const Env& env);
 int examine(const Env& env);
 // Clears the raid-p2p superblock of one member that is in no running array.
 int wipe(const Env& env);
+// Prints a config file for the running arrays, or writes it to
+// options.config_out.
+int mkconf(const Env& env);
 // Sends "check" or "repair".
 int sync_action(const Env& env, const std::string& action);
 

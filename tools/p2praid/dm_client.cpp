@@ -4,6 +4,10 @@
 
 namespace p2praid::dm {
 
+std::string TargetVersion::version() const {
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
 bool Device::has_target_type(const std::string& type) const {
   return std::any_of(targets.begin(), targets.end(),
                      [&](const Target& t) { return t.type == type; });

@@ -28,6 +28,16 @@ struct Device {
   bool has_target_type(const std::string& type) const;
 };
 
+// A target type the kernel has loaded, and its version (DM_DEVICE_LIST_VERSIONS).
+struct TargetVersion {
+  std::string name;
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  std::uint32_t patch = 0;
+
+  std::string version() const;  // "1.1.3"
+};
+
 class Client {
  public:
   Client() = default;
@@ -64,6 +74,10 @@ class Client {
 
   // Sends a target message ("check", "repair") to sector 0. Throws CommandError.
   virtual void message(const std::string& name, const std::string& message) = 0;
+
+  // The target types the kernel has loaded, as 'dmsetup targets' lists
+  // them. Throws CommandError.
+  virtual std::vector<TargetVersion> target_versions() = 0;
 };
 
 // The prefix of the device-mapper UUID of every array the tool creates.

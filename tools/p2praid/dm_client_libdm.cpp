@@ -322,6 +322,27 @@ class LibdmClient final : public Client {
                          name + "' shows the action");
     }
   }
+
+  std::vector<TargetVersion> target_versions() override {
+    Task task(DM_DEVICE_LIST_VERSIONS);
+    if (!task.run()) {
+      throw CommandError(failure("cannot list the device-mapper targets") +
+                         "; run as root, with the device-mapper driver (dm_mod) loaded");
+    }
+    std::vector<TargetVersion> out;
+    const dm_versions* entry = dm_task_get_versions(task.get());
+    // As dmsetup targets: the last entry's next is 0.
+    while (entry != nullptr) {
+      const auto& v = entry->version;
+      out.push_back({static_cast<const char*>(entry->name), v[0], v[1], v[2]});
+      if (entry->next == 0) break;
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-bounds-pointer-arithmetic)
+      const char* next = reinterpret_cast<const char*>(entry) + entry->next;
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+      entry = reinterpret_cast<const dm_versions*>(next);
+    }
+    return out;
+  }
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "p2praid/config.hpp"
 #include "p2praid/p2p.hpp"
 #include "p2praid/planner.hpp"
 #include "p2praid/raid_level.hpp"
@@ -198,8 +199,66 @@ void table_section(std::ostream& out) {
       << "\n";
 }
 
+// /etc/p2praid.conf: what each line says.
+void config_file(std::ostream& out) {
+  out << ".TP\n.I " << roff(config::kDefaultPath) << "\n"
+      << roff(
+             "The config file (or the FILE given to --config): which arrays 'assemble --scan' "
+             "starts, under which names, and which block devices it reads, as mdadm.conf "
+             "does for mdadm. Without it (a missing default file is no error) assemble starts "
+             "every array it finds. 'p2praid-tool mkconf -o /etc/p2praid.conf' writes one for "
+             "the running arrays. A line is a keyword and its words, separated by blanks; '#' "
+             "at the start of a word starts a comment that ends with the line; a line that "
+             "starts with blanks continues the line before. Keywords and keys are "
+             "case-insensitive, values are not. The keywords:")
+      << "\n";
+  const std::initializer_list<std::pair<std::string_view, std::string_view>> lines{
+      {"DEVICE GLOB...",
+       "The block devices assemble reads: those whose /dev path, whose disk's /dev path, or a "
+       "/dev/disk/by-id link to either matches one of the shell globs (fnmatch(3) with "
+       "FNM_PATHNAME: * does not match /), such as /dev/nvme* or "
+       "/dev/disk/by-id/nvme-Vendor_*. The word partitions, as in mdadm.conf, matches every "
+       "block device. DEVICE lines add up; without one, every block device is read."},
+      {"ARRAY NAME uuid=UUID [level=LEVEL] [devices=GLOB[,GLOB...]] [spares=N] "
+       "[spare-group=GROUP]",
+       "An array for assemble, by its array UUID (as examine and mkconf print it, 8-4-4-4-12 "
+       "hex digits; mdadm's 8:8:8:8 is taken too), started as NAME whatever its partition "
+       "labels say (a difference is a warning). With ARRAY lines, assemble --scan starts only "
+       "the arrays they name, and assemble NAME takes the UUID of NAME's line; members "
+       "labelled NAME that have another UUID are named and left alone. An ARRAY line whose "
+       "array is not found, or whose level= is not the members' level, fails assemble (exit "
+       "5) after the other arrays are started. devices= leaves out the members none of its "
+       "globs match (as DEVICE does). spares= (0 to 253) and spare-group= are kept for array "
+       "monitoring: how many spares the array should have and the POLICY pool they come from; "
+       "p2praid-tool checks them and does not act on them yet."},
+      {"POLICY action=none|allocate [spare-group=GROUP] [path=GLOB[,GLOB...]]",
+       "What array monitoring may do with spare drives: none, nothing; allocate, put a spare "
+       "of the pool spare-group into a degraded array of that spare-group. path= limits the "
+       "policy to the devices its globs match. GROUP is 1 to 32 letters, digits, '.', '_' or "
+       "'-', not starting with '-'. Checked, and not acted on yet."}};
+  for (const auto& [syntax, text] : lines) {
+    out << ".TP\n" << bold(syntax) << "\n" << roff(text) << "\n";
+  }
+  out << ".PP\n"
+      << roff(
+             "A line p2praid-tool does not understand (an unknown keyword or key, a bad value, "
+             "a key given twice, a second ARRAY line with the same name or UUID) is refused "
+             "with exit status 3, naming the file and the line and what is wrong; so is a "
+             "--config FILE that does not exist. An example:")
+      << "\n.PP\n.nf\n"
+      << roff("# raid-p2p arrays for 'p2praid-tool assemble --scan'") << "\n"
+      << roff("DEVICE /dev/nvme*") << "\n"
+      << roff("ARRAY r1 uuid=3aaa0122-2982-7cfa-5331-ad66ca767371 level=raid1") << "\n"
+      << roff("ARRAY r5 uuid=0b5c2e4f-17d3-4a6e-9c21-8f0d3b7e6a15 level=raid5") << "\n"
+      << roff("    spares=1 spare-group=pool0") << "\n"
+      << roff("POLICY action=allocate spare-group=pool0 path=/dev/disk/by-id/nvme-*") << "\n"
+      << ".fi\n";
+}
+
 void files_section(std::ostream& out) {
-  out << ".SH FILES\n" << roff("p2praid-tool reads, below the sysfs root (--sysfs-root):") << "\n";
+  out << ".SH FILES\n";
+  config_file(out);
+  out << ".PP\n" << roff("p2praid-tool reads, below the sysfs root (--sysfs-root):") << "\n";
   for (const std::string_view f :
        {"/bus/pci/devices/*: class, vendor, device, config, p2pmem/{size,available,published}",
         "/class/nvme/nvme*: model, serial, firmware_rev, device",
@@ -345,6 +404,8 @@ std::string man_page(const CommandLineDoc& doc) {
       << roff("p2praid-tool status r1") << "\n"
       << roff("p2praid-tool stop r1") << "\n"
       << roff("p2praid-tool assemble --scan") << "\n"
+      << roff("p2praid-tool mkconf -o /etc/p2praid.conf") << "\n"
+      << roff("p2praid-tool --config /etc/p2praid.conf assemble --scan --dry-run") << "\n"
       << roff("p2praid-tool replace r1 /dev/nvme1n1 /dev/nvme2n1") << "\n"
       << roff("p2praid-tool list") << "\n.fi\n"
       << ".SH SEE ALSO\n.BR dm\\-raid\\-p2p (7),\n.BR dmsetup (8),\n.BR sfdisk (8),\n.BR lvmraid "
@@ -359,6 +420,7 @@ namespace {
 // Shell code that completes the value of an option with this metavar.
 std::string value_completer(const std::string& meta) {
   if (meta == "DIR") return R"(COMPREPLY=($(compgen -d -- "$cur")))";
+  if (meta == "FILE") return R"(COMPREPLY=($(compgen -f -- "$cur")))";
   if (meta.starts_with("DEV")) return R"(COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")))";
   if (meta == "LEVEL") {
     std::string names;
@@ -402,6 +464,31 @@ void value_cases(const std::vector<OptionDoc>& options, std::vector<std::string>
   }
 }
 
+// Values of command options that share a name with a global option (mkconf
+// -o, global -o): for that command only, before the global's case, which
+// bash still tries (;;&) for the other commands.
+void shadowing_cases(const CommandLineDoc& doc, std::vector<std::string>& done, std::ostream& out) {
+  std::vector<std::string> global;
+  for (const auto& o : doc.global_options)
+    global.insert(global.end(), o.names.begin(), o.names.end());
+  for (const auto& cmd : doc.commands) {
+    for (const auto& o : cmd.options) {
+      if (o.metavar.empty() || std::none_of(o.names.begin(), o.names.end(), [&](const auto& n) {
+            return std::find(global.begin(), global.end(), n) != global.end();
+          })) {
+        continue;
+      }
+      std::string pattern;
+      for (const auto& n : o.names) pattern += (pattern.empty() ? "" : "|") + n;
+      done.push_back(pattern);
+      out << "\t" << pattern << ")\n\t\tif [[ $cmd == " << cmd.name << " ]]; then\n";
+      const std::string completer = value_completer(o.metavar);
+      if (!completer.empty()) out << "\t\t\t" << completer << "\n";
+      out << "\t\t\treturn\n\t\tfi ;;&\n";
+    }
+  }
+}
+
 }  // namespace
 
 std::string bash_completion(const CommandLineDoc& doc) {
@@ -430,6 +517,7 @@ std::string bash_completion(const CommandLineDoc& doc) {
       << "\t[[ $opt == --devices && $cur != -* ]] && prev=--devices\n"
       << "\tcase $prev in\n";
   std::vector<std::string> done;
+  shadowing_cases(doc, done, out);
   value_cases(doc.global_options, done, out);
   for (const auto& cmd : doc.commands) value_cases(cmd.options, done, out);
   out << "\tesac\n"
