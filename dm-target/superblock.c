@@ -17,6 +17,7 @@
 #include <linux/uuid.h>
 
 #include "raid-p2p.h"
+#include "md-bitmap.h"
 
 #include <dm-raid-p2p/superblock.h>
 
@@ -117,6 +118,11 @@ static int rs_check_sb(struct raid_set *rs, unsigned int i)
 			       "Member %u (%s): corrupt superblock (member %u of %u)",
 			       i, name, le32_to_cpu(sb->member),
 			       le32_to_cpu(sb->raid_disks));
+	/* This target never writes another (no out-of-place reshaping). */
+	if (sb->data_offset)
+		return rp_fail(rs->ti, -EINVAL,
+			       "Member %u (%s): corrupt superblock (data offset %llu, not 0)",
+			       i, name, le64_to_cpu(sb->data_offset));
 	return RS_SB_VALID;
 }
 
@@ -132,13 +138,29 @@ static unsigned int rs_same_array(struct raid_set *rs, struct rs_sb_scan *scan,
 	return n;
 }
 
+/* Does @sb describe the array the table describes? */
+static bool rs_sb_fits_table(struct raid_set *rs, const struct rp_superblock *sb)
+{
+	struct mddev *mddev = &rs->md;
+
+	return (int)le32_to_cpu(sb->level) == mddev->level &&
+	       (int)le32_to_cpu(sb->layout) == mddev->layout &&
+	       le32_to_cpu(sb->raid_disks) == rs->raid_disks &&
+	       le32_to_cpu(sb->chunk_sectors) == mddev->chunk_sectors &&
+	       le64_to_cpu(sb->data_sectors) == mddev->dev_sectors;
+}
+
 /*
  * The freshest superblock: of the array most members belong to (so that
- * one foreign member is the one called foreign), the highest event count.
+ * one foreign member is the one called foreign), one that fits the table
+ * if any does (so that one member whose superblock is corrupt in a way
+ * its checksum cannot tell is the one called wrong, not the table), the
+ * highest event count.
  */
 static void rs_pick_freshest(struct raid_set *rs, struct rs_sb_scan *scan)
 {
 	unsigned int i, n, best_n = 0;
+	bool fits, best_fits = false;
 	u64 events, best_events = 0;
 
 	scan->freshest = -1;
@@ -146,10 +168,14 @@ static void rs_pick_freshest(struct raid_set *rs, struct rs_sb_scan *scan)
 		if (scan->kind[i] != RS_SB_VALID)
 			continue;
 		n = rs_same_array(rs, scan, i);
+		fits = rs_sb_fits_table(rs, rs_sb(rs, i));
 		events = le64_to_cpu(rs_sb(rs, i)->events);
-		if (n > best_n || (n == best_n && events > best_events)) {
+		if (n > best_n ||
+		    (n == best_n && fits && !best_fits) ||
+		    (n == best_n && fits == best_fits && events > best_events)) {
 			scan->freshest = i;
 			best_n = n;
+			best_fits = fits;
 			best_events = events;
 		}
 	}
@@ -234,7 +260,8 @@ static int rs_judge_member(struct raid_set *rs, struct rs_sb_scan *scan,
 	if (sb->level != fsb->level || sb->layout != fsb->layout ||
 	    sb->chunk_sectors != fsb->chunk_sectors ||
 	    sb->raid_disks != fsb->raid_disks ||
-	    sb->data_sectors != fsb->data_sectors)
+	    sb->data_sectors != fsb->data_sectors ||
+	    sb->array_sectors != fsb->array_sectors)
 		return rp_fail(rs->ti, -EINVAL,
 			       "Member %u (%s): superblock disagrees with member %d on the geometry",
 			       i, name, scan->freshest);
@@ -244,6 +271,31 @@ static int rs_judge_member(struct raid_set *rs, struct rs_sb_scan *scan,
 			       "Member %u (%s): stale superblock (events %llu, array %llu); use 'rebuild %u'",
 			       i, name, events, fevents, i);
 	return 0;
+}
+
+/*
+ * A resync or rebuild checkpoint from member @i's superblock. md writes
+ * them at stripe boundaries, inside the range; a checkpoint past @limit
+ * or off the boundary would send md's sync thread past the end of the
+ * members or across half a stripe, where it fails healthy members. Such
+ * a checkpoint is corrupt: start again from 0, the safe choice (it redoes
+ * work, loses nothing). One inside the range starts at the chunk it
+ * falls in.
+ */
+static sector_t rs_sane_offset(struct raid_set *rs, unsigned int i,
+			       const char *what, u64 offset, sector_t limit)
+{
+	unsigned int align = max_t(unsigned int, rs->md.chunk_sectors, 8);
+
+	if (offset == RP_SB_MAX_SECTOR)
+		return MaxSector;
+	if (offset > limit) {
+		DMWARN("Member %u (%s): corrupt %s checkpoint %llu (past %llu), from 0",
+		       i, rs->dev[i].meta_dev->name, what, offset,
+		       (unsigned long long)limit);
+		return 0;
+	}
+	return offset - offset % align;
 }
 
 /* Take the array's state from the freshest superblock. */
@@ -257,7 +309,11 @@ static int rs_use_superblocks(struct raid_set *rs, struct rs_sb_scan *scan)
 	mddev->events = le64_to_cpu(fsb->events);
 	mddev->ctime = le64_to_cpu(fsb->ctime);
 	mddev_resync_offset(mddev) = rs_given(rs, RS_KW_NOSYNC) ?
-			     MaxSector : le64_to_cpu(fsb->resync_offset);
+			     MaxSector :
+			     rs_sane_offset(rs, scan->freshest, "resync",
+					    le64_to_cpu(fsb->resync_offset),
+					    rs_is(rs, RS_RAID10) ? rs->ti->len :
+					    mddev->dev_sectors);
 
 	if (rs_given(rs, RS_KW_REBUILD)) {
 		/* Rebuilding from an array that is not in sync copies junk. */
@@ -279,6 +335,8 @@ static int rs_use_superblocks(struct raid_set *rs, struct rs_sb_scan *scan)
 		rs->dev[i].sb_valid = true;
 		offset = le64_to_cpu(rs_sb(rs, i)->recovery_offset);
 		if (offset != RP_SB_MAX_SECTOR) {
+			offset = rs_sane_offset(rs, i, "recovery", offset,
+						mddev->dev_sectors);
 			clear_bit(In_sync, &rdev->flags);
 			rdev->recovery_offset = offset;
 		}
@@ -307,6 +365,51 @@ static int rs_setup_new(struct raid_set *rs)
 	return 0;
 }
 
+/*
+ * md reads the bitmap header from the first member in sync and fails the
+ * whole array, without naming a member, if it does not like it. Check
+ * each member's header as md would, so that a corrupt one is refused by
+ * name. Only the versions this target writes are taken: a clustered one
+ * would make md set up md-cluster.
+ */
+#define RS_BITMAP_MAX_WRITE_BEHIND	16383	/* md's COUNTER_MAX */
+
+static int rs_check_bitmap(struct raid_set *rs, unsigned int i,
+			   struct page *page)
+{
+	struct md_rdev *rdev = &rs->dev[i].rdev;
+	const char *name = rs->dev[i].meta_dev->name;
+	const bitmap_super_t *bm;
+	const char *why = NULL;
+	u32 chunk, sleep, version;
+
+	if (!sync_page_io(rdev, RP_SB_BITMAP_OFFSET >> SECTOR_SHIFT, PAGE_SIZE,
+			  page, REQ_OP_READ, true))
+		return rp_fail(rs->ti, -EIO,
+			       "Member %u: cannot read the bitmap on %s", i, name);
+	bm = page_address(page);
+	chunk = le32_to_cpu(bm->chunksize);
+	sleep = le32_to_cpu(bm->daemon_sleep);
+	version = le32_to_cpu(bm->version);
+	if (le32_to_cpu(bm->magic) != BITMAP_MAGIC)
+		why = "no bitmap magic";
+	else if (version != 3 && version != 4)
+		why = "version";
+	else if (chunk < 512 || !is_power_of_2(chunk))
+		why = "chunksize";
+	else if (sleep < 1 || sleep > MAX_SCHEDULE_TIMEOUT / HZ)
+		why = "daemon_sleep";
+	else if (le32_to_cpu(bm->write_behind) > RS_BITMAP_MAX_WRITE_BEHIND)
+		why = "write_behind";
+	else if (memcmp(bm->uuid, rs_sb(rs, i)->uuid, sizeof(bm->uuid)))
+		why = "uuid";
+	if (why)
+		return rp_fail(rs->ti, -EINVAL,
+			       "Member %u (%s): corrupt bitmap header (%s); use 'rebuild %u'",
+			       i, name, why, i);
+	return 0;
+}
+
 static int rs_load_with_meta(struct raid_set *rs)
 {
 	struct rs_sb_scan *scan;
@@ -327,6 +430,17 @@ static int rs_load_with_meta(struct raid_set *rs)
 	for (i = 0; !r && i < rs->raid_disks; i++)
 		if (scan->kind[i] != RS_SB_IGNORED)
 			r = rs_judge_member(rs, scan, i);
+	if (!r && rs_is(rs, RS_REDUNDANT)) {
+		struct page *page = alloc_page(GFP_KERNEL);
+
+		if (!page)
+			r = rp_fail(rs->ti, -ENOMEM, "Cannot allocate a bitmap page");
+		for (i = 0; page && !r && i < rs->raid_disks; i++)
+			if (scan->kind[i] == RS_SB_VALID)
+				r = rs_check_bitmap(rs, i, page);
+		if (page)
+			__free_page(page);
+	}
 	if (!r)
 		r = rs_use_superblocks(rs, scan);
 out:
