@@ -41,6 +41,11 @@ rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
 # Random and mutated tables (tests/vm/cases/target-fuzz.sh): 200 here, 5,000
 # on the debug kernel (debug.target-fuzz, below).
 rp_vm_test(target-fuzz cases/target-fuzz.sh TIMEOUT 900)
+# Corrupt superblocks and bitmaps of stopped arrays
+# (tests/vm/cases/target-sbfuzz.sh): 100 here, 2,000 in make check-all.
+rp_vm_test(target-sbfuzz cases/target-sbfuzz.sh TIMEOUT 900)
+rp_vm_test(target-sbfuzz cases/target-sbfuzz.sh LABEL long TIMEOUT 7200
+           ENV RP_SBFUZZ_CASES=2000)
 # Create -> P2P and host I/O -> remove: 50 cycles here, 1,000 in
 # make check-all; and there 50 load/unload rounds of the md-p2p modules
 # beside a busy mdadm array (20 in vm.md-core-coexist).
