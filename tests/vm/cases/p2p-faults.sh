@@ -16,6 +16,15 @@
 #   CMB and refuses them (EREMOTEIO on 6.12, EINVAL on 7.x); writes and
 #   reads are retried bounced (bounce_refused moves), no member fails, no
 #   read error is "corrected", and the data is right on both members.
+# - A write bounced to several members is copied out of P2P memory once:
+#   raid1 over two switch drives and raid10 over four, the buffer in
+#   rp-far0's CMB that none of them reaches, count each byte written once
+#   in bounce_unreachable, though every member gets the data (its write
+#   statistics, md's check finds no mismatch, the data reads back); with
+#   rp-far0 a mirror too, it takes the buffer straight and the others share
+#   the copy; with md-p2p/bounce_reserve each member bounces on its own
+#   and is counted so; a write error on one of two members sharing the
+#   copy fails that member, and the copy is freed (kmemleak, in vm-run).
 # - The bounce path under load: many concurrent P2P bios of more than one
 #   bounce bio each, to members that must bounce, with every bounce taken
 #   from the reserves (md-p2p/bounce_reserve) and without; fio verifies.
@@ -129,6 +138,79 @@ for d in sw0 far0; do
 	dmsetup remove pf-one
 done
 
+# --- a write bounced to several members is copied once ---------------------
+# rp-far0 is on the other root port: no switch drive reaches its CMB. The
+# members that must bounce a write share one host copy of it, so the CPU
+# reads the (uncached) CMB once per write, and the counter says so.
+SHARE_MIB=4
+SHARE=$((SHARE_MIB * 1024 * 1024))
+# wrote DRIVE: sectors written to DRIVE's data partition so far.
+wrote() { awk '{ print $7 }' "/sys/class/block/${P[$1]##*/}/stat"; }
+# far_io NAME MODE [ARGS]: p2pio of SHARE_MIB through rp-far0's CMB, 1 MiB bios.
+far_io() {
+	"$P2PIO" -q -d "/dev/mapper/$1" -p "${BDF[far0]}" -m "$2" -S 5 -s ${SHARE_MIB}M -b 1M "${@:3}"
+}
+# share_case NAME TABLE EACH DRIVE...: a write from rp-far0's CMB over
+# the whole array (SHARE bytes) is counted once in bounce_unreachable,
+# each DRIVE is written at least EACH bytes, md's check finds the copies
+# equal and the data reads back.
+SHARE_LEN=$((SHARE / 512))
+share_case() {
+	local name=$1 tbl=$2 each=$3 d
+	local -A w0
+	shift 3
+	try "share, $name: table" dm_create "$name" "$tbl" || return 0
+	dmsetup message "$name" 0 p2p_reset_counters
+	for d in "$@"; do w0[$d]=$(wrote "$d"); done
+	check "share, $name: a write from rp-far0's CMB" far_io "$name" write
+	show_stats "$name"
+	expect_eq "share, $name: user P2P writes" "$(stat "$name" user_write)" $SHARE
+	expect_eq "share, $name: copied out of P2P memory once" \
+		"$(stat "$name" bounce_unreachable)" $SHARE
+	for d in "$@"; do
+		check "share, $name: $d written ($(($(wrote "$d") - ${w0[$d]})) sectors)" \
+			test $((($(wrote "$d") - ${w0[$d]}) * 512)) -ge "$each"
+	done
+	check "share, $name: check" dmsetup message "$name" 0 check
+	check "share, $name: check done" tl_wait_sync "$name" 300
+	expect_eq "share, $name: the copies are equal" "$(tl_field "$name" 6)" 0
+	check "share, $name: reads back through rp-far0's CMB" far_io "$name" read
+	dmsetup remove "$name"
+}
+share_case ps-r1 "0 $SHARE_LEN raid-p2p raid1 2 64 nosync 2 - ${P[sw0]} - ${P[sw1]}" \
+	$SHARE sw0 sw1
+share_case ps-r10 "0 $SHARE_LEN raid-p2p raid10 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" \
+	$((SHARE / 2)) sw0 sw1 sw2 sw3
+# rp-far0 takes its own CMB straight; sw0 and sw1 share the copy.
+share_case ps-r1far "0 $SHARE_LEN raid-p2p raid1 2 64 nosync 3 - ${P[sw0]} - ${P[sw1]} - ${P[far0]}" \
+	$SHARE sw0 sw1 far0
+
+# From the reserves each member bounces, and is counted, on its own.
+dm_create ps-res "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0]} - ${P[sw1]}"
+echo Y >"$KNOB/bounce_reserve"
+check "share, reserves only: a write from rp-far0's CMB" far_io ps-res write -S 6
+echo N >"$KNOB/bounce_reserve"
+expect_eq "share, reserves only: copied once per member" \
+	"$(stat ps-res bounce_unreachable)" $((2 * SHARE))
+check "share, reserves only: reads back" far_io ps-res read -S 6
+dmsetup remove ps-res
+
+# A write error on one of two members that share the copy: dm devices
+# (no P2PDMA) over sw0 and sw1, the second failing writes.
+dm_create ps-d0 "0 $PER linear ${P[sw0]} 0"
+dm_create ps-d1 "0 $PER linear ${P[sw1]} 0"
+dm_create ps-err "0 $PER raid-p2p raid1 2 64 nosync 2 - /dev/mapper/ps-d0 - /dev/mapper/ps-d1"
+tl_swap ps-d1 "0 $PER flakey ${P[sw1]} 0 0 3600 1 error_writes"
+check "share, write error: a write from a CMB succeeds" p2p /dev/mapper/ps-err "${BDF[sw2]}" write 7
+check "share, write error: the member is failed" failed ps-err 1
+show_stats ps-err
+expect_eq "share, write error: copied out of P2P memory once" \
+	"$(stat ps-err bounce_queue)" $((1024 * 1024))
+check "share, write error: reads give the new data" p2p /dev/mapper/ps-err "${BDF[sw2]}" read 7
+dmsetup remove ps-err
+dmsetup remove ps-d1
+dmsetup remove ps-d0
+
 # --- the bounce path under load -------------------------------------------
 # raid1 over two dm-linear slices (no P2PDMA: everything bounces), no
 # metadata, so no region split: 1280 KiB bios are two bounce bios each.
@@ -145,7 +227,9 @@ for reserve in Y N; do
 	check "load, reserves only=$reserve: fio writes and verifies" \
 		tl_fio /dev/mapper/pf-st "${STRESS[@]}" --randseed=$RANDOM
 	show_stats pf-st
-	# Both mirrors bounce every write: 4 jobs x 3 blocks x 1280 KiB.
+	# 4 jobs x 3 blocks x 1280 KiB written and read back: with the
+	# reserves each mirror bounces every write on its own, else the two
+	# share one copy of it; the reads bounce once.
 	check "load, reserves only=$reserve: all bounced" \
 		test "$(stat pf-st bounce_queue)" -ge $((2 * 4 * 3840 * 1024))
 done
