@@ -117,6 +117,18 @@ show_stats() {
 
 # --- device-mapper and md clean-up ----------------------------------------
 T_CLEANUP=()
+# expect_torn_down DEVICES: no device-mapper device is left but DEVICES
+# ("dmsetup ls | sort" taken before the test made any), and every module
+# of ours unloads: nothing holds a reference it should have dropped.
+expect_torn_down() {
+	local m
+	expect_eq "no device left" "$(dmsetup ls | sort)" "$1"
+	for m in dm_raid_p2p raid456_p2p raid10_p2p raid1_p2p raid0_p2p linear_p2p md_p2p; do
+		[ -d "/sys/module/$m" ] || continue
+		check "$m unloads (refcount $(cat "/sys/module/$m/refcnt"))" rmmod "$m"
+	done
+}
+
 on_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }
 run_cleanup() {
 	local c

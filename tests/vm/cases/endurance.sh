@@ -78,9 +78,5 @@ for ((c = 1; c <= CYCLES; c++)); do
 	((c % 25 == 0)) && log "cycle $c of $CYCLES, $(($(date +%s) - start))s"
 done
 expect_eq "$CYCLES cycles of create, P2P and host I/O, remove without a failure" "$failed" 0
-expect_eq "no device left" "$(dmsetup ls | sort)" "$DEVICES_BEFORE"
-for m in dm_raid_p2p raid456_p2p raid10_p2p raid1_p2p raid0_p2p linear_p2p md_p2p; do
-	[ -d "/sys/module/$m" ] || continue
-	check "$m unloads (refcount $(cat "/sys/module/$m/refcnt"))" rmmod "$m"
-done
+expect_torn_down "$DEVICES_BEFORE"
 finish

@@ -171,9 +171,5 @@ expect_eq "refused without a message" "$silent" 0
 expect_eq "refused without naming the member" "$unnamed" 0
 expect_eq "p2praid-tool died" "$tool_crash" 0
 expect_eq "p2praid-tool refused without naming the device" "$tool_unnamed" 0
-expect_eq "no device left" "$(dmsetup ls | sort)" "$DEVICES_BEFORE"
-for mod in dm_raid_p2p raid456_p2p raid10_p2p raid1_p2p raid0_p2p linear_p2p md_p2p; do
-	[ -d "/sys/module/$mod" ] || continue
-	check "$mod unloads (refcount $(cat "/sys/module/$mod/refcnt"))" rmmod "$mod"
-done
+expect_torn_down "$DEVICES_BEFORE"
 finish
