@@ -2,7 +2,8 @@
 # Endurance: RP_ENDURANCE_CYCLES (default 50) cycles of create -> P2P and
 # host I/O -> remove, over the levels in turn, on partitions of the four
 # switch drives: every fourth cycle with metadata partitions (wiped
-# first), the others without. Each cycle writes and verifies 1 MiB from a
+# first; raid6 never, as a new raid6 with metadata must resync), the
+# others without. Each cycle writes and verifies 1 MiB from a
 # CMB buffer (p2pio, the provider a different switch drive each time) and
 # 1 MiB from host memory, then removes the array. At the end no device is
 # left, every module unloads, and vm-run's kmemleak scan finds nothing the
