@@ -83,7 +83,7 @@ check-unit: tool
 ASAN_BUILD ?= $(BUILD)/asan
 check-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRP_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
-	cmake --build $(ASAN_BUILD) -j$(JOBS) --target p2praid-unit-tests
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target p2praid-unit-tests pcut
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L unit -E '^(clang-|fuzz\.)'
 
 check-vm: rig rig-modules tool
