@@ -52,6 +52,18 @@ rig_dev() {
 	done
 	echo "/dev/${c}n1"
 }
+# rig_ns SERIAL NSID: the block device of namespace NSID of the drive (the
+# topologies with several namespaces per drive, such as switch4ns).
+rig_ns() {
+	local c n id
+	c=$(rig_ctrl "$1")
+	for n in "/sys/class/nvme/$c/${c}n"*; do
+		[ -e "$n/nsid" ] || continue
+		read -r id <"$n/nsid"
+		[ "$id" = "$2" ] && { echo "/dev/${n##*/}"; return 0; }
+	done
+	die "no namespace $2 on $1"
+}
 rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}"); }
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }
@@ -143,4 +155,14 @@ dm_create() {
 	on_exit "dmsetup remove --retry $1"
 	dmsetup mknodes "$1"
 	[ -b "/dev/mapper/$1" ] || die "no /dev/mapper/$1 after mknodes"
+}
+
+# power_cut: cut the guest's power now, as a power failure would: no
+# shutdown, no flush (vm-run --power-cut kills QEMU when it sees the
+# request). Whatever runs in the background keeps running until then.
+power_cut() {
+	[ -n "${RP_CTL:-}" ] || die "power_cut: no control share (RP_CTL)"
+	: >"$RP_CTL/power-cut"
+	sleep 60
+	die "the power was not cut within 60 s: was vm-run given --power-cut?"
 }
