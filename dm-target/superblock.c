@@ -521,14 +521,18 @@ static const struct rp_superblock *rs_reread_sb(struct raid_set *rs,
  * At the first resume, with any table this one replaces suspended: take
  * the newest event count, and resync the bitmap's dirty regions if the
  * array was not stopped cleanly (md's rule for its own superblocks). Like
- * md, refuse a dirty raid4/5/6 that is also degraded: its parity cannot
- * be trusted to rebuild from; "nosync" takes the risk.
+ * md, refuse a dirty raid4/5/6 that is also degraded: the stripes being
+ * written when it stopped may have parity that does not match their data,
+ * and a missing or rebuilding member would be made from it (the write
+ * hole). "start_dirty_degraded" takes that risk as md's module parameter
+ * of that name does: the array starts, the member is rebuilt, then the
+ * dirty regions resync. "nosync" takes it without the resync.
  */
 int rs_refresh_superblocks(struct raid_set *rs)
 {
 	struct mddev *mddev = &rs->md;
 	const struct rp_superblock *sb;
-	bool dirty = false;
+	bool dirty = false, degraded;
 	unsigned int i;
 
 	if (!rs->has_meta || test_bit(RS_NEW, &rs->flags))
@@ -543,11 +547,15 @@ int rs_refresh_superblocks(struct raid_set *rs)
 	if (!dirty || !rs_is(rs, RS_REDUNDANT) || rs_given(rs, RS_KW_NOSYNC) ||
 	    mddev_resync_offset(mddev) != MaxSector)
 		return 0;
-	if (rs_is(rs, RS_RAID45 | RS_RAID6) && rs_degraded(rs)) {
-		DMERR("%s: cannot start a dirty degraded %s array (nosync: accept bad parity)",
+	degraded = rs_is(rs, RS_RAID45 | RS_RAID6) && rs_degraded(rs);
+	if (degraded && !rs_given(rs, RS_KW_START_DIRTY_DEGRADED)) {
+		DMERR("%s: cannot start a dirty degraded %s array (start_dirty_degraded)",
 		      dm_table_device_name(rs->ti->table), rs->type->name);
 		return -EINVAL;
 	}
+	if (degraded)
+		DMWARN("%s: dirty degraded %s: stripes written at the stop may be wrong",
+		       dm_table_device_name(rs->ti->table), rs->type->name);
 	DMINFO("%s: not stopped cleanly, resyncing the dirty regions",
 	       dm_table_device_name(rs->ti->table));
 	mddev_resync_offset(mddev) = 0;

@@ -265,6 +265,8 @@ static const struct rs_keyword rs_keywords[RS_KW_NR] = {
 		.refused = "journal_mode: raid4/5/6 journals are not supported" },
 	[RS_KW_P2P_PROVIDER] = { "p2p_provider", RS_ANY,
 		RS_WORD(rs_parse_p2p_provider, rs_p2p_provider_name) },
+	[RS_KW_START_DIRTY_DEGRADED] = { "start_dirty_degraded",
+		RS_RAID45 | RS_RAID6 },
 };
 
 static const struct rs_keyword *rs_keyword_by_name(const char *name)

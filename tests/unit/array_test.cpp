@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "dm-raid-p2p/superblock.h"
 #include "p2praid/arrays.hpp"
 #include "p2praid/devnames.hpp"
 #include "p2praid/errors.hpp"
@@ -328,6 +329,71 @@ TEST(Assemble, MissingMemberNeedsDegraded) {
   ASSERT_EQ(dm.devices.size(), 1U);
   EXPECT_NE(dm.devices[0].targets[0].params.find("2 /dev/nvme0n1p1 /dev/nvme0n1p2 - -"),
             std::string::npos);
+}
+
+// A raid5 member as the target leaves it when the power goes while member
+// `rebuilding` is rebuilt and the array is written: dirty, no resync under
+// way, that member's recovery checkpoint part of the way.
+void add_raid5_member(FakeDevices::State& s, const std::string& disk, unsigned member,
+                      unsigned rebuilding) {
+  constexpr std::uint64_t kMaxSector = UINT64_MAX;
+  const auto layout = array::layout_member("r5", disk, 256 * 2048, 16 * units::kMiB);
+  FakeDevices devs(s);
+  devs.partition(layout.disk_path, layout.script, 2);
+  sb::Superblock sb;
+  sb.version = 1;
+  sb.uuid.fill(9);
+  sb.events = 20;
+  sb.level = 5;
+  sb.layout = 2;  // left-symmetric
+  sb.chunk_sectors = 128;
+  sb.raid_disks = 3;
+  sb.member = member;
+  sb.flags = RP_SB_F_DIRTY;
+  sb.data_sectors = 32768;
+  sb.array_sectors = 65536;
+  sb.resync_offset = kMaxSector;
+  sb.recovery_offset = member == rebuilding ? 4096 : kMaxSector;
+  s.contents[layout.meta] = sb::encode(sb);
+}
+
+// The target refuses a dirty raid5 whose member was being rebuilt (the
+// write hole); assemble says so first, naming the member and --force, and
+// with --force starts it with start_dirty_degraded.
+TEST(Assemble, DirtyDegradedRaid5NeedsForce) {
+  auto devs = four_disks();
+  add_raid5_member(devs, "nvme0n1", 0, 1);
+  add_raid5_member(devs, "nvme1n1", 1, 1);
+  add_raid5_member(devs, "nvme2n1", 2, 1);
+  FakeDmClient::State dm;
+  auto r = run_cli({"assemble", "r5"}, &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  EXPECT_NE(r.err.find("r5: not stopped cleanly while member 1 (/dev/nvme1n1p1) was being "
+                       "rebuilt. The raid5_ls parity of the stripes being written then may not "
+                       "match their data"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("'p2praid-tool assemble r5 --force'"), std::string::npos) << r.err;
+  EXPECT_TRUE(dm.devices.empty());
+  r = run_cli({"assemble", "r5", "--force"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_NE(dm.devices[0].targets[0].params.find("start_dirty_degraded 3 /dev/nvme0n1p1"),
+            std::string::npos)
+      << dm.devices[0].targets[0].params;
+  EXPECT_NE(r.err.find("r5: starting it not stopped cleanly while member 1"), std::string::npos)
+      << r.err;
+}
+
+// Clean, or dirty with every member in sync: it starts as it is.
+TEST(Assemble, DirtyRaid5InSyncStartsWithoutForce) {
+  auto devs = four_disks();
+  for (unsigned i = 0; i < 3; ++i) add_raid5_member(devs, "nvme" + std::to_string(i) + "n1", i, 9);
+  FakeDmClient::State dm;
+  const auto r = run_cli({"assemble", "r5"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(dm.devices.size(), 1U);
+  EXPECT_EQ(dm.devices[0].targets[0].params.find("start_dirty_degraded"), std::string::npos);
 }
 
 TEST(Assemble, ConflictsCorruptionAndDryRun) {

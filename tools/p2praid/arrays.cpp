@@ -365,7 +365,8 @@ dm::RaidTable rebuild_table(const dm::RaidTable& live, std::size_t slot,
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (i > 0 && words[i] == "rebuild" && i + 1 < words.size()) {
       ++i;  // and its member index
-    } else if (i == 0 || (words[i] != "sync" && words[i] != "nosync")) {
+    } else if (i == 0 ||
+               (words[i] != "sync" && words[i] != "nosync" && words[i] != "start_dirty_degraded")) {
       t.raid_params.push_back(words[i]);
     }
   }

@@ -121,8 +121,9 @@ dm::RaidTable make_table(const Assembly& assembly, const std::string& p2p_provid
 // table `live`. The target writes every 'rebuild N' it was loaded with back
 // into its table, so the live table still carries the last replace's
 // rebuild; that one and 'sync'/'nosync' (words of an array's first start,
-// which the target refuses beside 'rebuild') are dropped, and only `slot`
-// gets 'rebuild'.
+// which the target refuses beside 'rebuild') and 'start_dirty_degraded'
+// (assemble --force's, for one start) are dropped, and only `slot` gets
+// 'rebuild'.
 dm::RaidTable rebuild_table(const dm::RaidTable& live, std::size_t slot,
                             const dm::TableDevice& fresh);
 

@@ -445,6 +445,9 @@ void setup_assemble(CLI::App& app, Options& o) {
   app.add_flag("--scan", a.scan, "Assemble every array found");
   app.add_flag("--degraded", a.degraded,
                "Start an array with missing members, if its level allows");
+  app.add_flag("--force", a.force,
+               "Start a raid4/5/6 that was not stopped cleanly while a member was missing, "
+               "failed or being rebuilt (the stripes being written then may hold wrong data)");
   app.add_flag("--dry-run", a.dry_run, "Show what would be assembled; change nothing");
   add_provider(app, a,
                "P2P memory provider of the assembled arrays: auto (the nearest published "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -388,6 +389,37 @@ std::string provider_for(const Env& env, const array::Assembly& a) {
   }
 }
 
+// Why a raid4/5/6 cannot simply start: its superblocks say it was not
+// stopped cleanly, and a member is missing, failed or was being rebuilt.
+// The stripes being written at that moment may have parity that does not
+// match their data, and the member would be rebuilt from it (the write
+// hole), so the target refuses it unless its table says
+// start_dirty_degraded. Returns the members that are down ("member 1
+// (/dev/nvme1n1p1) was being rebuilt"), or "" when the array may start.
+std::string dirty_and_degraded(const array::Assembly& a) {
+  constexpr std::uint64_t kMaxSector = UINT64_MAX;
+  const auto& f = a.freshest;
+  if (!a.metadata || (f.level != 4 && f.level != 5 && f.level != 6)) return "";
+  const bool dirty =
+      std::ranges::any_of(a.members, [](const auto& m) { return m && m->sb.dirty(); });
+  // A resync under way resumes: the target has nothing to judge then.
+  if (!dirty || f.resync_offset != kMaxSector) return "";
+  std::string down;
+  for (unsigned i = 0; i < a.members.size(); ++i) {
+    const auto& m = a.members[i];
+    std::string why;
+    if (!m) {
+      why = a.describe_missing(i) + " is missing";
+    } else if (f.member_failed(i)) {
+      why = "member " + std::to_string(i) + " (" + m->meta.path + ") failed";
+    } else if (m->sb.recovery_offset != kMaxSector) {
+      why = "member " + std::to_string(i) + " (" + m->meta.path + ") was being rebuilt";
+    }
+    if (!why.empty()) down += (down.empty() ? "" : ", ") + why;
+  }
+  return down;
+}
+
 // Assembles one array; returns its state, or throws CommandError.
 std::string assemble_one(const Env& env, dm::Client& client, const blk::Devices& devs,
                          const std::vector<dm::Device>& active, const array::Assembly& a) {
@@ -414,8 +446,25 @@ std::string assemble_one(const Env& env, dm::Client& client, const blk::Devices&
     throw CommandError(a.name + ": " + names + " of " + std::to_string(a.members.size()) +
                        " missing; connect it, or start the array without it with --degraded");
   }
+  const auto down = dirty_and_degraded(a);
+  if (!down.empty() && !env.options.force) {
+    const auto words = sb::type_words(a.freshest.level, a.freshest.layout);
+    const std::string type = words ? words->raid_type : "raid";
+    throw CommandError(
+        a.name + ": not stopped cleanly while " + down + ". The " + type +
+        " parity of the stripes being written then may not match their data, and the member "
+        "would be rebuilt from it. Start it anyway with 'p2praid-tool assemble " +
+        a.name +
+        " --force': it rebuilds the member, then resyncs those stripes, whose data "
+        "may be wrong");
+  }
   if (env.options.dry_run) return "would assemble";
   auto table = array::make_table(a, provider_for(env, a));
+  if (!down.empty()) {
+    env.log.warn(a.name + ": starting it not stopped cleanly while " + down +
+                 " (--force): the stripes being written then may hold wrong data");
+    table.raid_params.emplace_back("start_dirty_degraded");
+  }
   const auto all = devs.list();
   for (auto& d : table.devices) {
     d = {names::stable_name(devs, all, d.meta), names::stable_name(devs, all, d.data)};

@@ -31,7 +31,8 @@ struct ArrayOptions {
   bool scan = false;
   bool degraded = false;
   std::string member;      // examine, wipe: a metadata partition or an image file
-  bool force = false;      // wipe: also what is not a raid-p2p superblock
+  bool force = false;      // wipe: also what is not a raid-p2p superblock;
+                           // assemble: start a dirty degraded raid4/5/6
   std::string config_out;  // mkconf -o: the file to write; "": stdout
 };
 

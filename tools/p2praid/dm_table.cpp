@@ -9,13 +9,14 @@
 namespace p2praid::dm {
 namespace {
 
-// Mainline raid parameters and how many values each takes.
+// Mainline raid parameters, and raid-p2p's own, and how many values each
+// takes.
 struct ParamSpec {
   std::string_view key;
   int values;
 };
 
-constexpr std::array<ParamSpec, 18> kParams{{
+constexpr std::array<ParamSpec, 19> kParams{{
     {"sync", 0},
     {"nosync", 0},
     {"rebuild", 1},
@@ -34,6 +35,7 @@ constexpr std::array<ParamSpec, 18> kParams{{
     {"journal_mode", 1},
     {"p2p_provider", 1},
     {"raid10_use_near_sets", 0},
+    {"start_dirty_degraded", 0},
 }};
 
 std::vector<std::string> split_words(std::string_view line) {
