@@ -15,7 +15,7 @@ RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig rig-debug kernel rootfs modules rig-modules tool check \
 	check-unit check-asan check-vm check-debug check-kernels check-all demo bench profile \
-	install clean
+	install deb clean
 
 all: tool modules
 
@@ -30,6 +30,7 @@ help:
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
+	@echo 'make deb                  Debian packages in $(BUILD)/deb: dm-raid-p2p-dkms, p2praid-tool'
 	@echo 'make rig                  install packages, build the guest kernel and root fs'
 	@echo '                          (RP_KERNEL=7.3: the other pinned series; tests/vm/kernel.pin)'
 	@echo 'make rig-debug            the debug guest kernel (lockdep, KASAN, fault injection)'
@@ -148,6 +149,11 @@ install:
 	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" INSTALL_MOD_DIR=extra modules_install
 	depmod -a $$($(MAKE) -s -C "$(KDIR)" kernelrelease)
 	cmake --install $(BUILD)
+
+# The Debian packages (scripts/build-deb): dm-raid-p2p-dkms, whose modules
+# DKMS builds for each kernel (dkms/dkms.conf), and p2praid-tool.
+deb: deps
+	scripts/build-deb $(BUILD)/deb
 
 clean:
 	-$(MAKE) -C "$(KDIR)" M="$(TOP)" clean 2>/dev/null

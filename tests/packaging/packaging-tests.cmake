@@ -1,0 +1,15 @@
+# The Debian packages (make deb) and their DKMS build: tests/packaging/.
+#
+# deb-dkms-conf: dkms.conf against the sources (seconds, no root).
+# long.deb-dkms: builds both packages, checks them, builds the modules with
+# dkms against the rig kernel and its source tarball, and loads them in the
+# rig; in make check-all (a few minutes: the tool's package build is most).
+add_test(NAME deb-dkms-conf
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/packaging/deb-test.sh conf)
+set_tests_properties(deb-dkms-conf PROPERTIES LABELS unit TIMEOUT 60)
+
+add_test(NAME long.deb-dkms
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/packaging/deb-test.sh build
+                 ${CMAKE_CURRENT_BINARY_DIR}/deb-test)
+set_tests_properties(long.deb-dkms PROPERTIES LABELS long RUN_SERIAL ON TIMEOUT 1800
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
