@@ -98,3 +98,20 @@ add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reset")
+
+# External test suites, unmodified upstream, on raid-p2p devices
+# (docs/external-suites.md). tests/suites/suite-host.sh builds each on the
+# host from its archive pinned in tests/suites/suites.pin (from
+# RP_SUITES_SRC, default ../shared/third-party beside the checkout, into
+# the cache; nothing is fetched), then boots the rig with the build shared.
+function(rp_suite_test name script)
+  cmake_parse_arguments(T "" "TIMEOUT;LABEL" "ENV" ${ARGN})
+  add_test(NAME ${T_LABEL}.${name}
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/suites/suite-host.sh --timeout ${T_TIMEOUT} --
+                   ${PROJECT_SOURCE_DIR}/tests/vm/${script})
+  set_tests_properties(${T_LABEL}.${name} PROPERTIES
+    LABELS ${T_LABEL} RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};${T_ENV}")
+endfunction()
+# p2pmem-test copies raid1 -> raid5 -> raid1 through a CMB, with --check.
+rp_suite_test(suite-p2pmem-test cases/suite-p2pmem-test.sh LABEL vm TIMEOUT 600)
