@@ -115,3 +115,6 @@ function(rp_suite_test name script)
 endfunction()
 # p2pmem-test copies raid1 -> raid5 -> raid1 through a CMB, with --check.
 rp_suite_test(suite-p2pmem-test cases/suite-p2pmem-test.sh LABEL vm TIMEOUT 600)
+# fsx -Z and fsstress on xfs over raid5 and ext4 over raid1, then fsck and
+# md's check.
+rp_suite_test(suite-fsx cases/suite-fsx.sh LABEL long TIMEOUT 1800)
