@@ -111,3 +111,31 @@ add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reset")
+
+# External test suites, unmodified upstream, on raid-p2p devices
+# (docs/external-suites.md). tests/suites/suite-host.sh builds each on the
+# host from its archive pinned in tests/suites/suites.pin (from
+# RP_SUITES_SRC, default ../shared/third-party beside the checkout, into
+# the cache; nothing is fetched), then boots the rig with the build shared.
+function(rp_suite_test name script)
+  cmake_parse_arguments(T "" "TIMEOUT;LABEL" "ENV" ${ARGN})
+  add_test(NAME ${T_LABEL}.${name}
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/suites/suite-host.sh --timeout ${T_TIMEOUT} --
+                   ${PROJECT_SOURCE_DIR}/tests/vm/${script})
+  set_tests_properties(${T_LABEL}.${name} PROPERTIES
+    LABELS ${T_LABEL} RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};${T_ENV}")
+endfunction()
+# p2pmem-test copies raid1 -> raid5 -> raid1 through a CMB, with --check.
+rp_suite_test(suite-p2pmem-test cases/suite-p2pmem-test.sh LABEL vm TIMEOUT 600)
+# fsx -Z and fsstress on xfs over raid5 and ext4 over raid1, then fsck and
+# md's check.
+rp_suite_test(suite-fsx cases/suite-fsx.sh LABEL long TIMEOUT 1800)
+# blktests' block and dm groups with TEST_DEVS on a raid5 and a raid1.
+rp_suite_test(suite-blktests cases/suite-blktests.sh LABEL long TIMEOUT 3600)
+# xfstests on ext4 and xfs, TEST_DEV on raid5, SCRATCH_DEV on raid1: the
+# quick tests of generic/001-020 (the whole quick group, about 670 tests
+# per filesystem, takes many hours under TCG; RP_XFSTESTS_ARGS="-g quick"
+# runs it by hand: docs/external-suites.md).
+rp_suite_test(suite-xfstests cases/suite-xfstests.sh LABEL long TIMEOUT 3600
+              ENV "RP_XFSTESTS_ARGS=generic/001 generic/002 generic/003 generic/004 generic/005 generic/006 generic/007 generic/008 generic/009 generic/011 generic/012 generic/013 generic/014 generic/015 generic/016 generic/018 generic/020")

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# xfstests (fstests; upstream, unmodified; tests/suites/suites.pin) on
+# raid-p2p: TEST_DEV on a raid5 of the four switch drives, SCRATCH_DEV on a
+# raid1 of two (other partitions), for each filesystem in
+# RP_XFSTESTS_FS (default "ext4 xfs"), running check with the arguments in
+# RP_XFSTESTS_ARGS (default "-g quick"; docs/external-suites.md says what
+# the registered tests run, and why).
+#
+# Shows, per filesystem: check exits 0 and reports no failure (a failing
+# test is a finding: docs/external-suites.md says how to tell a rig limit
+# from a raid-p2p bug); at least one test passed (the devices were really
+# under test); the arrays stay healthy. Results: RP_SUITE_RESULTS/xfstests-
+# <fs>.out (check's list) and RP_SUITE_RESULTS/xfstests/<fs>/ (its logs).
+#
+# Run by tests/suites/suite-host.sh, which builds the suite on the host.
+# Suites: xfstests
+. "$(dirname "$0")/../lib.sh"
+
+XFST=${RP_SUITE_XFSTESTS:?run me through tests/suites/suite-host.sh}
+OUT=${RP_SUITE_RESULTS:-/tmp}
+FSLIST=${RP_XFSTESTS_FS:-ext4 xfs}
+ARGS=${RP_XFSTESTS_ARGS:--g quick}
+modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
+before=$(dmsetup ls | sort)
+
+declare -A P
+for d in sw0 sw1 sw2 sw3; do
+	dev=$(rig_dev "rp-$d")
+	printf 'size=120MiB\nsize=120MiB\n' | sfdisk -q "$dev" >/dev/null || die "sfdisk $dev failed"
+	P[$d]=${dev}p1 P[$d.2]=${dev}p2
+	for _ in $(seq 50); do [ -b "${P[$d.2]}" ] && break; sleep 0.1; done
+	[ -b "${P[$d.2]}" ] || die "no ${P[$d.2]}"
+done
+PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128))
+dm_create xf-r5 "0 $((PER * 3)) raid-p2p raid5_ls 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" ||
+	die "raid5 table refused"
+dm_create xf-r1 "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
+	die "raid1 table refused"
+
+# The users and group fstests' permission tests ask for.
+groupadd fsgqa 2>/dev/null
+useradd -g fsgqa fsgqa 2>/dev/null
+useradd 123456-fsgqa 2>/dev/null
+mkdir -p /mnt/test /mnt/scratch
+
+for fs in $FSLIST; do
+	cfg=/tmp/xfstests.$fs.config
+	mkdir -p "$OUT/xfstests/$fs"
+	cat >"$cfg" <<EOF
+export FSTYP=$fs
+export TEST_DEV=/dev/mapper/xf-r5
+export TEST_DIR=/mnt/test
+export SCRATCH_DEV=/dev/mapper/xf-r1
+export SCRATCH_MNT=/mnt/scratch
+export RESULT_BASE=$OUT/xfstests/$fs
+EOF
+	case $fs in
+	xfs) mkfs.xfs -q -f /dev/mapper/xf-r5 ;;
+	ext4) mkfs.ext4 -q -F /dev/mapper/xf-r5 ;;
+	esac || { not_ok "$fs: mkfs on TEST_DEV"; continue; }
+	t0=$SECONDS
+	# shellcheck disable=SC2086
+	(cd "$XFST" && HOST_OPTIONS=$cfg ./check $ARGS) >"$OUT/xfstests-$fs.out" 2>&1 && rc=0 || rc=$?
+	umount /mnt/test /mnt/scratch 2>/dev/null
+	sed 's/^/  xfstests| /' "$OUT/xfstests-$fs.out" | grep -Ev '^  xfstests\| +[0-9]+s$' | tail -n 40
+	log "$fs: check $ARGS took $((SECONDS - t0)) s"
+	expect_eq "xfstests $fs ($ARGS): check exits 0" "$rc" 0
+	check "xfstests $fs: no failures" ! grep -q '^Failures:' "$OUT/xfstests-$fs.out"
+	check "xfstests $fs: some test passed" grep -q '^Passed all\|^Ran:' "$OUT/xfstests-$fs.out"
+	for a in xf-r5 xf-r1; do
+		check "$fs: $a healthy" grep -Eqx 'A+' <<<"$(field "$a" 3)"
+	done
+done
+dmsetup remove xf-r5 && dmsetup remove xf-r1
+expect_torn_down "$before"
+finish
