@@ -300,29 +300,19 @@ static int log_write(int fd, uint64_t logoff, struct log_rec *r, void *page)
 		       logoff + (uint64_t)r->slot * SLOT_BYTES + (r->seq & 1) * PAGE);
 }
 
-static int do_write(const struct opts *o)
+/* The writer's loop on opened devices and allocated buffers: until killed,
+ * or an error.
+ */
+static int write_loop(const struct opts *o, int fd, int lfd, unsigned char *buf,
+		      uint64_t *host, uint64_t *logpage)
 {
 	uint64_t pages = o->region / PAGE / o->jobs, gen, first, n, i;
-	uint64_t *host, *logpage;
 	struct log_rec rec;
-	unsigned char *buf;
 	struct seq s;
-	int fd, lfd, err;
+	int err;
 
-	if (!o->have_run || !o->have_job || o->job >= o->jobs || !pages ||
-	    o->run * o->jobs + o->job >= MAX_SLOTS) {
-		fprintf(stderr, "pcut: write needs -r RUN -j JOB -J JOBS, JOB < JOBS, slots < %u\n",
-			MAX_SLOTS);
-		return EXIT_USAGE;
-	}
-	fd = open_dev(o->dev, O_RDWR);
-	lfd = open_dev(o->log, O_RDWR | O_DSYNC);
-	buf = map_buffer(o->provider, o->maxbs);
-	if (fd < 0 || lfd < 0 || !buf || posix_memalign((void **)&host, PAGE, o->maxbs) ||
-	    posix_memalign((void **)&logpage, PAGE, PAGE))
-		return EXIT_SETUP;
-
-	rec = (struct log_rec){ .magic = LOG_MAGIC, .seed = o->seed ^ ((uint64_t)o->run << 32) ^ o->job,
+	rec = (struct log_rec){ .magic = LOG_MAGIC,
+				.seed = o->seed ^ ((uint64_t)o->run << 32) ^ o->job,
 				.first = pages * o->job, .pages = pages,
 				.maxpages = o->maxbs / PAGE, .slot = o->run * o->jobs + o->job,
 				.sync = o->sync };
@@ -361,6 +351,38 @@ static int do_write(const struct opts *o)
 	}
 }
 
+static int do_write(const struct opts *o)
+{
+	bool p2p = o->provider && strcmp(o->provider, "host");
+	uint64_t *host = NULL, *logpage = NULL;
+	unsigned char *buf;
+	int fd, lfd, ret = EXIT_SETUP;
+
+	if (!o->have_run || !o->have_job || o->job >= o->jobs || !(o->region / PAGE / o->jobs) ||
+	    o->run * o->jobs + o->job >= MAX_SLOTS) {
+		fprintf(stderr, "pcut: write needs -r RUN -j JOB -J JOBS, JOB < JOBS, slots < %u\n",
+			MAX_SLOTS);
+		return EXIT_USAGE;
+	}
+	fd = open_dev(o->dev, O_RDWR);
+	lfd = open_dev(o->log, O_RDWR | O_DSYNC);
+	buf = map_buffer(o->provider, o->maxbs);
+	if (fd >= 0 && lfd >= 0 && buf && !posix_memalign((void **)&host, PAGE, o->maxbs) &&
+	    !posix_memalign((void **)&logpage, PAGE, PAGE))
+		ret = write_loop(o, fd, lfd, buf, host, logpage);
+	if (buf && p2p)
+		munmap(buf, o->maxbs);
+	else
+		free(buf);
+	free(host);
+	free(logpage);
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd);
+	return ret;
+}
+
 /* What a page may hold: the last acknowledged write, or a later one. */
 struct mark {
 	uint32_t slot;
@@ -391,23 +413,17 @@ static bool rec_valid(const struct log_rec *r, uint32_t slot, uint64_t npages)
 	       r->first + r->pages <= npages;
 }
 
-static int do_verify(const struct opts *o)
+/* The verifier's work on opened devices and allocated buffers. */
+static int verify(const struct opts *o, int fd, int lfd, struct page_state *st,
+		  unsigned char *lbuf, uint64_t *want, uint64_t *got)
 {
 	uint64_t npages = o->region / PAGE, p, gen, first, n, i, acked_pages = 0;
-	uint64_t later_pages = 0, bad = 0, *want, *got, slots = 0, writes = 0;
-	struct page_state *st;
+	uint64_t later_pages = 0, bad = 0, slots = 0, writes = 0;
 	struct log_rec rec[2];
-	unsigned char *lbuf;
 	uint32_t slot, nslots;
 	off_t logsize;
-	int fd, lfd, err;
+	int err;
 
-	fd = open_dev(o->dev, O_RDONLY);
-	lfd = open_dev(o->log, O_RDONLY);
-	st = calloc(npages, sizeof(*st));
-	if (fd < 0 || lfd < 0 || !st || posix_memalign((void **)&lbuf, PAGE, SLOT_BYTES) ||
-	    posix_memalign((void **)&want, PAGE, PAGE) || posix_memalign((void **)&got, PAGE, PAGE))
-		return EXIT_SETUP;
 	logsize = lseek(lfd, 0, SEEK_END);
 	if (logsize < 0 || (uint64_t)logsize < o->logoff) {
 		fprintf(stderr, "pcut: %s ends before offset %" PRIu64 "\n", o->log, o->logoff);
@@ -498,6 +514,32 @@ static int do_verify(const struct opts *o)
 	       " pages with an acknowledged write, %" PRIu64 " of them holding a later one, %"
 	       PRIu64 " lost\n", slots, writes, acked_pages, later_pages, bad);
 	return bad ? EXIT_LOST : 0;
+}
+
+static int do_verify(const struct opts *o)
+{
+	uint64_t npages = o->region / PAGE, p, *want = NULL, *got = NULL;
+	unsigned char *lbuf = NULL;
+	struct page_state *st;
+	int fd, lfd, ret = EXIT_SETUP;
+
+	fd = open_dev(o->dev, O_RDONLY);
+	lfd = open_dev(o->log, O_RDONLY);
+	st = calloc(npages, sizeof(*st));
+	if (fd >= 0 && lfd >= 0 && st && !posix_memalign((void **)&lbuf, PAGE, SLOT_BYTES) &&
+	    !posix_memalign((void **)&want, PAGE, PAGE) && !posix_memalign((void **)&got, PAGE, PAGE))
+		ret = verify(o, fd, lfd, st, lbuf, want, got);
+	for (p = 0; st && p < npages; p++)
+		free(st[p].later);
+	free(st);
+	free(lbuf);
+	free(want);
+	free(got);
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd);
+	return ret;
 }
 
 int main(int argc, char **argv)
