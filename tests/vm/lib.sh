@@ -64,6 +64,22 @@ rig_ns() {
 	done
 	die "no namespace $2 on $1"
 }
+# rig_switch_partitions MIB: two partitions of MIB MiB on each switch drive;
+# sets P[swN] (the first), P[swN.2] (the second) and PER, a partition's
+# sectors in whole 64 KiB chunks.
+rig_switch_partitions() {
+	local d dev
+	declare -gA P
+	for d in sw0 sw1 sw2 sw3; do
+		dev=$(rig_dev "rp-$d")
+		printf 'size=%sMiB\nsize=%sMiB\n' "$1" "$1" | sfdisk -q "$dev" >/dev/null ||
+			die "sfdisk $dev failed"
+		P[$d]=${dev}p1 P[$d.2]=${dev}p2
+		for _ in $(seq 50); do [ -b "${P[$d.2]}" ] && break; sleep 0.1; done
+		[ -b "${P[$d.2]}" ] || die "no ${P[$d.2]}"
+	done
+	PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128))
+}
 rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}"); }
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }

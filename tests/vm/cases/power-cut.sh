@@ -114,6 +114,20 @@ cut_during() {
 	power_cut
 }
 
+# cut_while ACTION WHAT RUN: after 2 s of writing, every array's sync
+# action must be ACTION (md's name of WHAT, a rebuild or resync); the next
+# boot must finish WHAT; then cut the power during run RUN.
+cut_while() {
+	local a
+	sleep 2
+	for a in "${ARRAYS[@]}"; do
+		expect_eq "$a is in $2 ($1) when the power goes" "$(field "$a" 5)" "$1"
+	done
+	[ "$T_FAILS" -eq 0 ] || die "not every array is in $2"
+	echo "$2" >"$dir/expect"
+	cut_during "$3"
+}
+
 # come_back: assemble the arrays after a cut and check them (see the top).
 # With "slow", leave the resync capped and running instead.
 come_back() {
@@ -235,24 +249,12 @@ rebuild)
 	# stripes being written may have parity that does not match, and the
 	# member being rebuilt would be made from it) until assemble --force.
 	writers "$run" pc1 pc10 pc6
-	sleep 2
-	for a in "${ARRAYS[@]}"; do
-		expect_eq "$a is rebuilding when the power goes" "$(field "$a" 5)" recover
-	done
-	[ "$T_FAILS" -eq 0 ] || die "not every array rebuilds"
-	echo rebuild >"$dir/expect"
-	cut_during "$run"
+	cut_while recover rebuild "$run"
 	;;
 resync)
 	come_back slow
 	writers "$run"
-	sleep 2
-	for a in "${ARRAYS[@]}"; do
-		expect_eq "$a is resyncing when the power goes" "$(field "$a" 5)" resync
-	done
-	[ "$T_FAILS" -eq 0 ] || die "not every array resyncs"
-	echo resync >"$dir/expect"
-	cut_during "$run"
+	cut_while resync resync "$run"
 	;;
 final)
 	come_back

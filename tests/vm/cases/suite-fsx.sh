@@ -25,15 +25,7 @@ FSSTRESS_OPS=${RP_FSSTRESS_OPS:-2000}
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 before=$(dmsetup ls | sort)
 
-declare -A P
-for d in sw0 sw1 sw2 sw3; do
-	dev=$(rig_dev "rp-$d")
-	printf 'size=120MiB\nsize=120MiB\n' | sfdisk -q "$dev" >/dev/null || die "sfdisk $dev failed"
-	P[$d]=${dev}p1 P[$d.2]=${dev}p2
-	for _ in $(seq 50); do [ -b "${P[$d.2]}" ] && break; sleep 0.1; done
-	[ -b "${P[$d.2]}" ] || die "no ${P[$d.2]}"
-done
-PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128))
+rig_switch_partitions 120
 
 # fs_case NAME FSTYPE TABLE
 fs_case() {

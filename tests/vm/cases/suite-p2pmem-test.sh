@@ -29,16 +29,7 @@ CHUNK=65536
 BUF=$(rig_p2pmem rp-sw0)/allocate
 before=$(dmsetup ls | sort)
 
-declare -A P
-for d in sw0 sw1 sw2 sw3; do
-	dev=$(rig_dev "rp-$d")
-	printf 'size=%sMiB\nsize=%sMiB\n' $PART_MIB $PART_MIB | sfdisk -q "$dev" >/dev/null ||
-		die "sfdisk $dev failed"
-	P[$d]=${dev}p1 P[$d.2]=${dev}p2
-	for _ in $(seq 50); do [ -b "${P[$d.2]}" ] && break; sleep 0.1; done
-	[ -b "${P[$d.2]}" ] || die "no ${P[$d.2]}"
-done
-PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128)) # whole 64 KiB chunks
+rig_switch_partitions $PART_MIB
 
 dm_create pt-r1 "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0]} - ${P[sw1]}" ||
 	die "raid1 table refused"

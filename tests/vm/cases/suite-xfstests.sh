@@ -23,15 +23,7 @@ ARGS=${RP_XFSTESTS_ARGS:--g quick}
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 before=$(dmsetup ls | sort)
 
-declare -A P
-for d in sw0 sw1 sw2 sw3; do
-	dev=$(rig_dev "rp-$d")
-	printf 'size=120MiB\nsize=120MiB\n' | sfdisk -q "$dev" >/dev/null || die "sfdisk $dev failed"
-	P[$d]=${dev}p1 P[$d.2]=${dev}p2
-	for _ in $(seq 50); do [ -b "${P[$d.2]}" ] && break; sleep 0.1; done
-	[ -b "${P[$d.2]}" ] || die "no ${P[$d.2]}"
-done
-PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128))
+rig_switch_partitions 120
 dm_create xf-r5 "0 $((PER * 3)) raid-p2p raid5_ls 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" ||
 	die "raid5 table refused"
 dm_create xf-r1 "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
