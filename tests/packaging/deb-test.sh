@@ -74,8 +74,9 @@ fi
 work=$(mkdir -p "$2" && cd "$2" && pwd)
 rm -rf "${work:?}"/*
 
+"$RP_TOP/scripts/install-deps" deb
 for p in dpkg-buildpackage dh_dkms dkms lintian; do
-	command -v "$p" >/dev/null || rp_die "$p missing: run scripts/install-deps"
+	command -v "$p" >/dev/null || rp_die "$p missing: run scripts/install-deps deb"
 done
 kd=$(rp_kernel_dir) || rp_die "the rig kernel is not built: make rig"
 krel=$(cat "$kd/kernelrelease")
