@@ -80,6 +80,17 @@ rig_switch_partitions() {
 	done
 	PER=$(($(blockdev --getsz "${P[sw0]}") / 128 * 128))
 }
+# rig_suite_arrays PREFIX MIB: the two arrays the external suites run on,
+# over rig_switch_partitions MIB: PREFIX-r5, a raid5 of the four first
+# partitions, and PREFIX-r1, a raid1 of the second partitions of rp-sw0
+# and rp-sw1; both nosync, removed when the test exits.
+rig_suite_arrays() {
+	rig_switch_partitions "$2"
+	dm_create "$1-r5" "0 $((PER * 3)) raid-p2p raid5_ls 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" ||
+		die "raid5 table refused"
+	dm_create "$1-r1" "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
+		die "raid1 table refused"
+}
 rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}"); }
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }

@@ -21,11 +21,7 @@ GROUPS_=${RP_BLKTESTS_GROUPS:-block dm}
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 before=$(dmsetup ls | sort)
 
-rig_switch_partitions 64
-dm_create bt-r5 "0 $((PER * 3)) raid-p2p raid5_ls 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" ||
-	die "raid5 table refused"
-dm_create bt-r1 "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
-	die "raid1 table refused"
+rig_suite_arrays bt 64
 
 # blktests expects a udev-managed /dev: dm/002 creates a dm-dust device
 # and writes to its /dev/mapper node, which without udev does not exist

@@ -23,11 +23,7 @@ ARGS=${RP_XFSTESTS_ARGS:--g quick}
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 before=$(dmsetup ls | sort)
 
-rig_switch_partitions 120
-dm_create xf-r5 "0 $((PER * 3)) raid-p2p raid5_ls 2 64 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}" ||
-	die "raid5 table refused"
-dm_create xf-r1 "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
-	die "raid1 table refused"
+rig_suite_arrays xf 120
 
 # The users and group fstests' permission tests ask for.
 groupadd fsgqa 2>/dev/null
