@@ -772,6 +772,13 @@ TEST(Replace, RebuildTableAndRedundancyRules) {
   EXPECT_EQ(dm::format_table(t),
             "0 65536 raid-p2p raid6_zr 5 128 p2p_provider none rebuild 2 4 - 1:1 - 1:2 - /dev/new "
             "- 1:4");
+  // assemble --force's start_dirty_degraded is for one start: dropped too.
+  const auto forced = dm::parse_table(
+      "0 65536 raid-p2p raid6_zr 4 128 p2p_provider none start_dirty_degraded 4 - 1:1 - 1:2 - "
+      "1:3 - 1:4");
+  EXPECT_EQ(dm::format_table(array::rebuild_table(forced, 2, {"-", "/dev/new"})),
+            "0 65536 raid-p2p raid6_zr 5 128 p2p_provider none rebuild 2 4 - 1:1 - 1:2 - /dev/new "
+            "- 1:4");
   EXPECT_NO_THROW(array::check_rebuild("r6", r6, 0, {{1, "failed"}}));
   try {
     array::check_rebuild("r6", r6, 0, {{1, "failed"}, {3, "missing"}});
