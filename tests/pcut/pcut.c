@@ -251,6 +251,15 @@ static int open_dev(const char *path, int flags)
 	return fd;
 }
 
+/* Closes what open_dev() opened for a command: its device and its log. */
+static void close_both(int fd, int lfd)
+{
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd);
+}
+
 static int full_io(int fd, bool wr, void *p, size_t len, uint64_t off)
 {
 	ssize_t n = wr ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
@@ -376,10 +385,7 @@ static int do_write(const struct opts *o)
 		free(buf);
 	free(host);
 	free(logpage);
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	close_both(fd, lfd);
 	return ret;
 }
 
@@ -535,10 +541,7 @@ static int do_verify(const struct opts *o)
 	free(lbuf);
 	free(want);
 	free(got);
-	if (fd >= 0)
-		close(fd);
-	if (lfd >= 0)
-		close(lfd);
+	close_both(fd, lfd);
 	return ret;
 }
 
