@@ -40,14 +40,30 @@ table() {
 
 health() { tl_field tl-arr 3; }
 
-# fail_during_fio NAME SLICE...: fail the slices a little into three
-# write-and-verify passes over the whole array, which must succeed.
+# written NAME: sectors written to dm device NAME since it was created.
+written() {
+	local minor
+	minor=$(dmsetup info -c --noheadings -o minor "$1" | tr -d ' ')
+	awk '{ print $7 }' "/sys/block/dm-$minor/stat"
+}
+
+# fail_during_fio NAME SLICE...: fail the slices once fio has written the
+# whole array once, in the middle of five write-and-verify passes, which
+# must succeed. A fixed delay is not enough: on a fast run fio could finish
+# before the failure, and then no write ever reaches the failed member.
 fail_during_fio() {
-	local name=$1 s writer
+	local name=$1 s writer start len i
 	shift
-	tl_write_verify /dev/mapper/tl-arr --verify_backlog=128 --loops=3 &
+	len=$(blockdev --getsz /dev/mapper/tl-arr)
+	start=$(written tl-arr)
+	tl_write_verify /dev/mapper/tl-arr --verify_backlog=128 --loops=5 &
 	writer=$!
-	sleep 2
+	for ((i = 0; i < 1200; i++)); do
+		[ $(($(written tl-arr) - start)) -ge "$len" ] && break
+		kill -0 "$writer" 2>/dev/null || break
+		sleep 0.05
+	done
+	check "$name: fio is still writing when the member fails" kill -0 "$writer"
 	for s in "$@"; do check "$name: fail $s" tl_fail "$s"; done
 	check "$name: fio keeps writing and verifying" wait "$writer"
 }
