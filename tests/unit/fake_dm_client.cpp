@@ -96,6 +96,15 @@ std::vector<dm::TargetVersion> FakeDmClient::target_versions() {
   return state_->targets;
 }
 
+void FakeDmClient::arm_events() {
+  ++state_->armed;
+}
+
+dm::Client::Wake FakeDmClient::wait_events(std::chrono::milliseconds /*timeout*/) {
+  ++state_->waits;
+  return state_->on_wait ? state_->on_wait() : Wake::Interrupted;
+}
+
 dm::Device make_device(const std::string& name, const std::string& type, const std::string& params,
                        std::uint64_t length) {
   dm::Device d;

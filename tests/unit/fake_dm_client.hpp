@@ -31,6 +31,12 @@ class FakeDmClient final : public dm::Client {
     // The loaded target types, as DM_LIST_VERSIONS lists them.
     std::vector<dm::TargetVersion> targets{{"linear", 1, 4, 0}, {"striped", 1, 6, 0}};
     bool fail_versions = false;
+    // What happens while monitor waits for an event: it may change the
+    // devices and status above, and says how the wait ends. Unset: the
+    // wait is interrupted (as by SIGTERM), which ends monitor.
+    std::function<dm::Client::Wake()> on_wait;
+    unsigned armed = 0;  // arm_events() calls
+    unsigned waits = 0;  // wait_events() calls
   };
 
   explicit FakeDmClient(State& state) : state_(&state) {}
@@ -43,6 +49,8 @@ class FakeDmClient final : public dm::Client {
   void reload(const std::string& name, const dm::Target& table) override;
   void message(const std::string& name, const std::string& message) override;
   std::vector<dm::TargetVersion> target_versions() override;
+  void arm_events() override;
+  Wake wait_events(std::chrono::milliseconds timeout) override;
 
  private:
   State* state_;

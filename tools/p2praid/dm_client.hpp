@@ -2,6 +2,7 @@
 // through libdevmapper, tests use a fake.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,6 +79,16 @@ class Client {
   // The target types the kernel has loaded, as 'dmsetup targets' lists
   // them. Throws CommandError.
   virtual std::vector<TargetVersion> target_versions() = 0;
+
+  // Arms the wait for device-mapper events (DM_DEV_ARM_POLL): an event that
+  // any device raises after this call (a member failed, a sync ended, a
+  // table was loaded) ends the next wait_events(). Throws CommandError.
+  virtual void arm_events() = 0;
+
+  enum class Wake { Event, Timeout, Interrupted };
+  // Waits until a device raised an event since arm_events(), `timeout`
+  // passed, or a signal arrived. Throws CommandError.
+  virtual Wake wait_events(std::chrono::milliseconds timeout) = 0;
 };
 
 // The prefix of the device-mapper UUID of every array the tool creates.

@@ -1,13 +1,21 @@
 // dm::Client on libdevmapper. Every libdevmapper call that returns int
 // returns 1 for success.
+#include <fcntl.h>
 #include <libdevmapper.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
+
+#include <linux/dm-ioctl.h>
 
 #include "p2praid/dm_client.hpp"
 #include "p2praid/errors.hpp"
@@ -220,6 +228,7 @@ class LibdmClient final : public Client {
   LibdmClient(LibdmClient&&) = delete;
   LibdmClient& operator=(LibdmClient&&) = delete;
   ~LibdmClient() override {
+    if (control_ >= 0) ::close(control_);
     dm_log_with_errno_init(nullptr);
     log_state().sink = nullptr;
   }
@@ -323,6 +332,9 @@ class LibdmClient final : public Client {
     }
   }
 
+  void arm_events() override;
+  Wake wait_events(std::chrono::milliseconds timeout) override;
+
   std::vector<TargetVersion> target_versions() override {
     Task task(DM_DEVICE_LIST_VERSIONS);
     if (!task.run()) {
@@ -343,9 +355,45 @@ class LibdmClient final : public Client {
     }
     return out;
   }
+
+ private:
+  int control_ = -1;  // /dev/mapper/control, for arm_events() and wait_events()
 };
 
 }  // namespace
+
+void LibdmClient::arm_events() {
+  // libdevmapper keeps its control file to itself, and the armed state
+  // belongs to the open file: poll() must wait on the one that was armed.
+  if (control_ < 0) {
+    control_ = ::open("/dev/mapper/control", O_RDWR | O_CLOEXEC);  // NOLINT(*-vararg)
+    if (control_ < 0) {
+      throw CommandError(std::string("/dev/mapper/control: cannot open: ") + std::strerror(errno) +
+                         "; run as root, with dm_mod loaded");
+    }
+  }
+  dm_ioctl io{};
+  io.version[0] = DM_VERSION_MAJOR;
+  io.version[1] = 37;  // DM_DEV_ARM_POLL came with 4.37 (Linux 4.14)
+  io.data_size = sizeof(io);
+  io.data_start = sizeof(io);
+  if (::ioctl(control_, DM_DEV_ARM_POLL, &io) != 0) {  // NOLINT(*-vararg)
+    throw CommandError(std::string("cannot wait for device-mapper events (DM_DEV_ARM_POLL): ") +
+                       std::strerror(errno));
+  }
+}
+
+Client::Wake LibdmClient::wait_events(std::chrono::milliseconds timeout) {
+  if (control_ < 0) arm_events();
+  pollfd p{control_, POLLIN, 0};
+  const int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  if (n < 0 && errno == EINTR) return Wake::Interrupted;
+  if (n < 0) {
+    throw CommandError(std::string("cannot wait for device-mapper events: ") +
+                       std::strerror(errno));
+  }
+  return n == 0 ? Wake::Timeout : Wake::Event;
+}
 
 std::unique_ptr<Client> make_libdm_client(LogSink log) {
   return std::make_unique<LibdmClient>(std::move(log));
