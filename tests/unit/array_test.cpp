@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "p2praid/arrays.hpp"
 #include "p2praid/devnames.hpp"
 #include "p2praid/errors.hpp"
+#include "p2praid/monitor.hpp"
 #include "p2praid/record.hpp"
 #include "p2praid/size.hpp"
 #include "test_support.hpp"
@@ -1301,6 +1303,167 @@ TEST(Wipe, RefusesAMemberOfALiveArray) {
                        ": member 0 of the running array r1; stop it first ('p2praid-tool stop "
                        "r1')\n");
   EXPECT_EQ(sb::classify(img.head()), sb::Kind::Ours);
+}
+
+// --- monitor ----------------------------------------------------------------
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// r1, a raid1 on nvme0n1 and nvme1n1 of switch4, with member 1 failing at
+// the first wait; the second wait ends monitor.
+Running failing_raid1() {
+  auto r = running_raid1(2, "");
+  r.devs.devices.push_back(fake_disk("nvme4n1", 256, "259:4"));
+  auto* dm = &r.dm;
+  dm->on_wait = [dm]() {
+    if (dm->waits > 1) return dm::Client::Wake::Interrupted;
+    dm->status["r1"] = "raid1 2 AD 32768/32768 idle 0 0 - 11 3 none 0 0";
+    return dm::Client::Wake::Event;
+  };
+  return r;
+}
+
+TEST(Monitor, ReportsAFailureAndRebuildsOnTheNearestBlankSpare) {
+  auto r = failing_raid1();
+  // nvme2n1 is not blank (a filesystem, say); nvme3n1 is under the switch,
+  // nvme4n1 on a root port that P2P cannot cross.
+  r.devs.contents["/dev/nvme2n1"] = std::vector<std::uint8_t>(2048, 0);
+  r.devs.contents["/dev/nvme2n1"][1080] = 0x53;
+  const ConfigFile conf("POLICY action=allocate path=/dev/nvme*\n");
+  const auto res = run_cli(on_switch4({"--config", conf.path(), "monitor"}), &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  const auto out = lines_of(res.out);
+  ASSERT_EQ(out.size(), 2U) << res.out;
+  EXPECT_EQ(out[0], "Fail r1 /dev/nvme1n1p2: member 1 failed");
+  EXPECT_EQ(out[1].rfind("MoveSpare r1 /dev/nvme3n1: member 1 (/dev/nvme1n1p2) rebuilds on it", 0),
+            0U)
+      << out[1];
+  ASSERT_EQ(r.dm.reloads.size(), 1U);
+  EXPECT_NE(r.dm.reloads[0].find(" rebuild 1 2 "), std::string::npos) << r.dm.reloads[0];
+  // Member 0 stays; nvme3n1's partitions take slot 1.
+  EXPECT_NE(r.dm.reloads[0].find(" 2 " + devnums(r.devs, {"nvme0n1p1", "nvme0n1p2"}) +
+                                 " /dev/nvme3n1p1 /dev/nvme3n1p2"),
+            std::string::npos)
+      << r.dm.reloads[0];
+  EXPECT_EQ(r.dm.armed, 2U);
+  EXPECT_EQ(r.dm.waits, 2U);
+}
+
+TEST(Monitor, WithoutAPolicyReportsAndRunsTheProgram) {
+  auto r = failing_raid1();
+  const auto log = std::filesystem::temp_directory_path() /
+                   ("p2praid-monitor-" + std::to_string(::getpid()) + ".log");
+  const ConfigFile program("#!/bin/sh\necho \"$@\" >>" + log.string() + "\n");
+  std::filesystem::permissions(program.path(), std::filesystem::perms::owner_all);
+  const auto res = run_cli(on_switch4({"monitor", "--program", program.path()}), &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  EXPECT_EQ(lines_of(res.out), std::vector<std::string>{"Fail r1 /dev/nvme1n1p2: member 1 failed"});
+  EXPECT_TRUE(r.dm.reloads.empty());
+  std::ifstream in(log);
+  std::string got;
+  std::getline(in, got);
+  EXPECT_EQ(got, "Fail r1 /dev/nvme1n1p2");
+  std::filesystem::remove(log);
+}
+
+TEST(Monitor, ReportsAMissingSpareOnceAndTakesOneThatTurnsUp) {
+  auto r = running_raid1(2, "", "AD");
+  auto* dm = &r.dm;
+  auto* devs = &r.devs;
+  // Every drive is a member or not blank; at the third look nvme3n1 is
+  // wiped.
+  for (const auto* d : {"/dev/nvme2n1", "/dev/nvme3n1"}) devs->contents[d] = {1};
+  dm->on_wait = [dm, devs]() {
+    if (dm->waits == 2) devs->contents.erase("/dev/nvme3n1");
+    return dm->waits > 2 ? dm::Client::Wake::Interrupted : dm::Client::Wake::Timeout;
+  };
+  const ConfigFile conf("ARRAY r1 uuid=" + std::string(kUuid7) +
+                        " spare-group=fast\nPOLICY action=allocate spare-group=fast\n");
+  const auto res =
+      run_cli(on_switch4({"--config", conf.path(), "monitor", "--delay", "5"}), &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  const auto out = lines_of(res.out);
+  ASSERT_EQ(out.size(), 3U) << res.out;
+  EXPECT_EQ(out[0], "DegradedArray r1: degraded: a member is out of service");
+  EXPECT_EQ(out[1].rfind("SparesMissing r1 /dev/nvme1n1p2: no spare for member 1: no NVMe "
+                         "namespace that is blank",
+                         0),
+            0U)
+      << out[1];
+  EXPECT_EQ(out[2].rfind("MoveSpare r1 /dev/nvme3n1: member 1", 0), 0U) << out[2];
+  EXPECT_EQ(r.dm.reloads.size(), 1U);
+}
+
+TEST(Monitor, OneshotReportsADegradedArrayAndLeavesItWithoutAPolicyForIt) {
+  auto r = running_raid1(2, "", "AD");
+  // A POLICY of another spare-group does not cover r1.
+  const ConfigFile conf("POLICY action=allocate spare-group=other\n");
+  const auto res =
+      run_cli(on_switch4({"--config", conf.path(), "monitor", "--oneshot"}), &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  EXPECT_EQ(lines_of(res.out),
+            std::vector<std::string>{"DegradedArray r1: degraded: a member is out of service"});
+  EXPECT_EQ(r.dm.waits, 0U);
+  EXPECT_TRUE(r.dm.reloads.empty());
+}
+
+TEST(Monitor, RejectsABadDelay) {
+  const auto res = run_cli({"monitor", "--delay", "0"});
+  EXPECT_EQ(res.status, 3) << res.err;
+  EXPECT_NE(res.err.find("--delay"), std::string::npos) << res.err;
+}
+
+TEST(MonitorEvents, Changes) {
+  using status::Health;
+  const monitor::ArrayState a{"r1",
+                              {"/dev/a", "/dev/b"},
+                              {Health::InSync, Health::InSync},
+                              "idle",
+                              array::Condition::Healthy};
+  auto failed = a;
+  failed.health[1] = Health::Failed;
+  failed.condition = array::Condition::Degraded;
+  auto rebuilding = a;
+  rebuilding.health[1] = Health::Syncing;
+  rebuilding.sync_action = "recover";
+  const auto lines = [](const std::vector<monitor::Event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.line());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(lines(monitor::changes({}, {{"r1", a}}, true)), V{});
+  EXPECT_EQ(lines(monitor::changes({}, {{"r1", failed}}, true)),
+            V{"DegradedArray r1: degraded: a member is out of service"});
+  EXPECT_EQ(lines(monitor::changes({}, {{"r1", a}}, false)), V{"NewArray r1"});
+  EXPECT_EQ(lines(monitor::changes({{"r1", a}}, {}, false)),
+            V{"DeviceDisappeared r1: the array is gone"});
+  EXPECT_EQ(lines(monitor::changes({{"r1", a}}, {{"r1", failed}}, false)),
+            V{"Fail r1 /dev/b: member 1 failed"});
+  EXPECT_EQ(lines(monitor::changes({{"r1", failed}}, {{"r1", rebuilding}}, false)),
+            V{"RebuildStarted r1: recover"});
+  EXPECT_EQ(lines(monitor::changes({{"r1", rebuilding}}, {{"r1", a}}, false)),
+            (V{"SpareActive r1 /dev/b: member 1 is in sync", "RebuildFinished r1: recover ended"}));
+  EXPECT_EQ(monitor::failed_members(failed), std::vector<std::size_t>{1});
+}
+
+TEST(MonitorEvents, SparesRankByP2PDistanceThenName) {
+  const auto t = load_fixture("switch4");
+  // nvme0-3 share a switch; nvme4 and nvme5 are on root ports of a host
+  // bridge that P2P cannot cross.
+  const auto ranked =
+      monitor::rank_spares(t, {"nvme0n1", "nvme1n1"}, {"nvme5n1", "nvme4n1", "nvme3n1", "nvme2n1"});
+  std::vector<std::string> order;
+  for (const auto& c : ranked) order.push_back(c.disk);
+  EXPECT_EQ(order, (std::vector<std::string>{"nvme2n1", "nvme3n1", "nvme4n1", "nvme5n1"}));
+  EXPECT_EQ(ranked[0].distance, ranked[1].distance);
+  EXPECT_LT(ranked[1].distance, monitor::kUnreachable);
+  EXPECT_EQ(ranked[2].distance, 2 * monitor::kUnreachable);
 }
 
 }  // namespace

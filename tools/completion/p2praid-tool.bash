@@ -16,7 +16,7 @@ _p2praid_tool()
 	# the command, and the option whose values are being typed
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe|mkconf) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
+		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe|mkconf|monitor) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
 		-*) opt=${COMP_WORDS[i]} ;;
 		esac
 	done
@@ -66,10 +66,14 @@ _p2praid_tool()
 		return ;;
 	--size)
 		return ;;
+	--program)
+		return ;;
+	-d|--delay)
+		return ;;
 	esac
 	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --config --version"
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe mkconf $global" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe mkconf monitor $global" -- "$cur")) ;;
 	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
 	plan) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
 	table) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
@@ -84,6 +88,7 @@ _p2praid_tool()
 	examine) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	wipe) COMPREPLY=($(compgen -W "-h --help --force -y --yes $global" -- "$cur")) ;;
 	mkconf) COMPREPLY=($(compgen -W "-h --help -o --output-file $global" -- "$cur")) ;;
+	monitor) COMPREPLY=($(compgen -W "-h --help --program -1 --oneshot -d --delay $global" -- "$cur")) ;;
 	esac
 }
 

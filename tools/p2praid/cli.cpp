@@ -188,8 +188,9 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->type_name("DIR")
       ->default_str("/sys");
   app.add_option("--config", g.config,
-                 "Read the config file FILE (see FILES): the arrays that assemble starts and "
-                 "the devices it reads. A missing default file is no config; a missing FILE "
+                 "Read the config file FILE (see FILES): the arrays that assemble starts, "
+                 "the devices it reads and the spares monitor puts in. A missing default file is "
+                 "no config; a missing FILE "
                  "given here is an error")
       ->type_name("FILE")
       ->default_str(std::string(config::kDefaultPath));
@@ -540,6 +541,27 @@ int run_mkconf(const Context& ctx) {
   return commands::mkconf(env_of(ctx));
 }
 
+void setup_monitor(CLI::App& app, Options& o) {
+  auto& a = o.array;
+  app.add_option("--program", a.program,
+                 "Run PROGRAM on every event, with the event, the array and, for a member's "
+                 "event, the member device as arguments (as mdadm --monitor --program)")
+      ->type_name("PROGRAM");
+  app.add_flag("-1,--oneshot", a.oneshot,
+               "Look once: report degraded arrays, put in spares where the config says "
+               "allocate, and exit");
+  app.add_option("-d,--delay", a.delay_seconds,
+                 "Look again after SECONDS without an event (for arrays that appear and spares "
+                 "that turn up)")
+      ->check(CLI::Range(1U, 86400U).description(""))
+      ->type_name("SECONDS")
+      ->default_str("60");
+}
+
+int run_monitor(const Context& ctx) {
+  return commands::monitor(env_of(ctx));
+}
+
 struct Command {
   std::string_view name;
   std::string_view help;
@@ -548,7 +570,7 @@ struct Command {
   int (*run)(const Context&);
 };
 
-constexpr std::array<Command, 14> kCommands{{
+constexpr std::array<Command, 15> kCommands{{
     {"topology", "Show PCIe tree, NVMe drives, P2P providers and P2P distances",
      "Shows the PCIe tree from the host bridges to the NVMe controllers and P2P providers, the "
      "NVMe controllers and namespaces, the P2P memory providers (p2pmem) and the P2P distance "
@@ -674,6 +696,27 @@ constexpr std::array<Command, 14> kCommands{{
      "As mdadm --detail --scan >> mdadm.conf: p2praid-tool mkconf -o /etc/p2praid.conf. "
      "Needs root.",
      setup_mkconf, run_mkconf},
+    {"monitor", "Watch the arrays; put in spares for failed members",
+     "Waits for device-mapper events (DM_DEV_ARM_POLL) and looks at every raid-p2p array "
+     "when one comes, and at least every --delay seconds. It prints one line per event, "
+     "'EVENT ARRAY [MEMBER]: what happened', with mdadm --monitor's event names: NewArray, "
+     "DeviceDisappeared, DegradedArray (at the first look, or for a new array that is "
+     "degraded), Fail (a member failed or went missing), RebuildStarted and RebuildFinished (a "
+     "resync, rebuild or reshape), SpareActive (a rebuilt member is in sync), MoveSpare (a "
+     "spare was put in) and SparesMissing (a member is out of service and no spare can be put "
+     "in); --program runs on each. With a config file whose POLICY action=allocate covers the "
+     "array (the POLICY of the spare-group of its ARRAY line, or a POLICY without a "
+     "spare-group for an array without one), a failed or missing member is replaced as "
+     "'replace' does, once the array is idle, on a spare: a whole NVMe namespace that the "
+     "POLICY's path globs match, that is blank (no partitions, its first 128 KiB zero), in no "
+     "array, unused and large enough. Of several, the one nearest in P2P distance to the "
+     "members in service is taken, then the first by name. A member without a spare is "
+     "reported once as SparesMissing and a spare looked for again at every look; when putting "
+     "one in fails, that is reported as SparesMissing and no other spare is tried until the "
+     "member is back in service. Runs until SIGTERM, SIGINT or SIGHUP, then exits 0; the systemd "
+     "unit "
+     "p2praid-monitor.service runs it. Needs root and, to put in spares, sfdisk.",
+     setup_monitor, run_monitor},
 }};
 
 // --- running ----------------------------------------------------------------
@@ -826,7 +869,7 @@ int dispatch(const Parsed& p, std::ostream& out, std::ostream& err, const Servic
   if (it == p.commands.end()) {
     throw UsageError(
         "a command is required: topology, plan, table, list, stop, create, assemble, status, "
-        "replace, check, repair, examine, wipe or mkconf");
+        "replace, check, repair, examine, wipe, mkconf or monitor");
   }
   const Log log(err, g.verbosity, g.quiet);
   const auto printer =

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -17,7 +18,9 @@
 #include "p2praid/devnames.hpp"
 #include "p2praid/dm_table.hpp"
 #include "p2praid/errors.hpp"
+#include "p2praid/monitor.hpp"
 #include "p2praid/planner.hpp"
+#include "p2praid/process.hpp"
 #include "p2praid/raid_level.hpp"
 #include "p2praid/record.hpp"
 #include "p2praid/reports.hpp"
@@ -1142,6 +1145,266 @@ int sync_action(const Env& env, const std::string& action) {
   client->message(env.options.name, action);
   env.printer.print(reports::sync_started(env.options.name, action), env.out);
   return 0;
+}
+
+namespace {
+
+// --- monitor ---------------------------------------------------------------
+
+// What allocate reads of a spare: partition tables, filesystems, LVM and md
+// labels all start within it; a spare must have only zeros there.
+constexpr std::uint64_t kBlankBytes = 128 * units::kKiB;
+
+volatile std::sig_atomic_t stop_requested = 0;  // NOLINT(*-non-const-global-variables)
+
+extern "C" void on_stop_signal(int /*signal*/) {
+  stop_requested = 1;
+}
+
+// SIGTERM, SIGINT and SIGHUP end the wait for events (no SA_RESTART), and
+// then monitor.
+void catch_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+struct Watched {
+  monitor::ArrayState state;
+  dm::RaidTable table;
+  std::string uuid;  // the array UUID, from the device-mapper UUID; "" if none
+};
+
+// Every raid-p2p array now. An array that cannot be read keeps what the
+// last look found, so that a passing error is no DeviceDisappeared.
+std::map<std::string, Watched> look(const Env& env, dm::Client& client, const blk::Devices& devs,
+                                    const std::vector<blk::BlockDevice>& all,
+                                    const std::map<std::string, Watched>& before) {
+  std::map<std::string, Watched> out;
+  for (const auto& d : dm::with_target_type(client.devices(), kType)) {
+    try {
+      Watched w;
+      w.table = live_table(d);
+      const auto s = array_status(client, d.name);
+      w.state = {d.name, {}, s.members, s.sync_action, array::condition(w.table, s)};
+      // A member whose device is gone (hot-removed) keeps the name the last
+      // look gave it.
+      const auto it = before.find(d.name);
+      for (std::size_t i = 0; i < w.table.devices.size(); ++i) {
+        const auto& data = w.table.devices[i].data;
+        const auto* b = names::find(devs, all, data);
+        const bool known = it != before.end() && i < it->second.table.devices.size() &&
+                           it->second.table.devices[i].data == data;
+        w.state.members.push_back(b != nullptr ? b->path
+                                  : known      ? it->second.state.members[i]
+                                               : data);
+      }
+      const std::string_view prefix = dm::kUuidPrefix;
+      if (d.uuid.starts_with(prefix)) {
+        w.uuid = config::normal_uuid(std::string_view(d.uuid).substr(prefix.size())).value_or("");
+      }
+      out.emplace(d.name, std::move(w));
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const CommandError& e) {
+      env.log.warn(e.what());
+      if (const auto it = before.find(d.name); it != before.end()) out.emplace(*it);
+    }
+  }
+  return out;
+}
+
+monitor::Snapshot states(const std::map<std::string, Watched>& watched) {
+  monitor::Snapshot out;
+  for (const auto& [name, w] : watched) out.emplace(name, w.state);
+  return out;
+}
+
+// Prints the event and runs --program with it: PROGRAM EVENT ARRAY [MEMBER].
+void report(const Env& env, const monitor::Event& e) {
+  env.out << e.line() << std::endl;  // one line per event, at once
+  const auto& program = env.options.program;
+  if (program.empty()) return;
+  std::vector<std::string> argv{program, e.kind, e.array};
+  if (!e.member.empty()) argv.push_back(e.member);
+  try {
+    const auto r = proc::run(argv, "");
+    if (!proc::succeeded(r)) env.log.warn(proc::failure(program, r) + " (event " + e.kind + ")");
+  } catch (const CommandError& x) {
+    env.log.warn(std::string(x.what()) + " (event " + e.kind + ")");
+  }
+}
+
+// The POLICY action=allocate that gives `w` its spares: the one of the
+// array's spare-group (its ARRAY line, by UUID or else by name), or, for an
+// array without one, a POLICY without a spare-group.
+const config::Policy* allocate_policy(const std::optional<config::Config>& cfg, const Watched& w) {
+  if (!cfg) return nullptr;
+  const auto* line = w.uuid.empty() ? nullptr : cfg->find_uuid(w.uuid);
+  if (line == nullptr) line = cfg->find_name(w.state.name);
+  const auto group = line != nullptr ? line->spare_group : std::nullopt;
+  for (const auto& p : cfg->policies) {
+    if (p.action == config::Action::Allocate && p.spare_group == group) return &p;
+  }
+  return nullptr;
+}
+
+// Whole NVMe namespaces that POLICY `p` covers and that are free: no
+// partitions, only zeros in the first kBlankBytes, in no array, unused;
+// and large enough for a member of `w`.
+std::vector<std::string> spares(const Env& env, dm::Client& client, blk::Devices& devs,
+                                const std::vector<blk::BlockDevice>& all,
+                                const topo::Topology& topology, const config::Policy& p,
+                                const Watched& w, std::uint64_t data_sectors) {
+  std::vector<std::string> out;
+  for (const auto& b : all) {
+    if (b.partition != 0 || topology.find_namespace(b.name) == nullptr) continue;
+    if (!p.paths.empty() && !config::matches_any(devs, b, p.paths)) continue;
+    const bool partitioned = std::any_of(all.begin(), all.end(), [&](const blk::BlockDevice& o) {
+      return o.disk == b.name && o.partition != 0;
+    });
+    if (partitioned) continue;
+    try {
+      check_not_running_member(client, devs, all, b);
+      check_unused(devs, all, b.name);
+      (void)array::layout_member(w.state.name, b.name, b.sectors,
+                                 data_sectors * units::kSectorSize);
+      const auto head = devs.read(b.path, 0, kBlankBytes);
+      if (std::any_of(head.begin(), head.end(), [](std::uint8_t c) { return c != 0; })) {
+        env.log.debug(b.path + ": not blank; no spare");
+        continue;
+      }
+    } catch (const std::exception& e) {
+      env.log.debug(std::string(e.what()) + "; no spare");
+      continue;
+    }
+    out.push_back(b.name);
+  }
+  return out;
+}
+
+// Rebuilds member `slot` of `w` on the nearest spare of POLICY `p`, with
+// replace. Returns the event to report: MoveSpare, or SparesMissing.
+monitor::Event allocate(const Env& env, dm::Client& client, const Watched& w, std::size_t slot,
+                        const config::Policy& p) {
+  const auto& name = w.state.name;
+  const auto devs = env.services.devices(env.sysfs_root);
+  const auto all = devs->list();
+  const auto reader = env.services.sysfs(env.sysfs_root);
+  const auto topology = topo::load_topology(*reader);
+  const auto data_sectors =
+      member_data_sectors(env, w.table, all, *devs, newest_record(env, *devs, all, w.table));
+  std::vector<std::string> members;
+  for (std::size_t i = 0; i < w.table.devices.size() && i < w.state.health.size(); ++i) {
+    const auto* b = names::find(*devs, all, w.table.devices[i].data);
+    if (b != nullptr && w.state.health[i] == status::Health::InSync) members.push_back(b->disk);
+  }
+  const auto free = monitor::rank_spares(
+      topology, members, spares(env, client, *devs, all, topology, p, w, data_sectors));
+  const std::string member = w.state.members.at(slot);
+  if (free.empty()) {
+    std::string paths;
+    for (const auto& g : p.paths) paths.append(paths.empty() ? "" : ",").append(g);
+    return {"SparesMissing", name, member,
+            "no spare for member " + std::to_string(slot) + ": no NVMe namespace " +
+                (paths.empty() ? std::string() : "matching " + paths + " ") +
+                "that is blank (no partitions, its first 128 KiB zero), in no array, unused "
+                "and large enough"};
+  }
+  const auto& spare = free.front();
+  ArrayOptions o;
+  o.name = name;
+  o.old_member = std::to_string(slot);
+  o.new_member = "/dev/" + spare.disk;
+  o.yes = true;
+  std::ostringstream quiet;
+  const Env sub{o,
+                env.sysfs_root,
+                quiet,
+                env.log,
+                env.services,
+                env.printer,
+                env.config_file,
+                env.config_required};
+  replace(sub);
+  return {"MoveSpare", name, o.new_member,
+          "member " + std::to_string(slot) + " (" + member + ") rebuilds on it, P2P distance " +
+              std::to_string(spare.distance)};
+}
+
+// Arrays with a member out of service and no spare put in: what was
+// reported, and whether to look for a spare again (there was none) or not
+// (putting one in failed), so that a wake-up reports nothing twice.
+struct Unserved {
+  std::string detail;
+  bool retry = false;
+};
+
+// Puts a spare in for the first member out of service of every array that
+// a POLICY allocate covers, once the array is idle.
+void serve_spares(const Env& env, dm::Client& client, const std::optional<config::Config>& cfg,
+                  const std::map<std::string, Watched>& now,
+                  std::map<std::string, Unserved>& unserved) {
+  std::erase_if(unserved, [&](const auto& u) {
+    const auto it = now.find(u.first);
+    return it == now.end() || monitor::failed_members(it->second.state).empty();
+  });
+  for (const auto& [name, w] : now) {
+    const auto down = monitor::failed_members(w.state);
+    const auto* policy = allocate_policy(cfg, w);
+    const bool idle = w.state.sync_action == "idle" || w.state.sync_action == "frozen";
+    if (down.empty() || policy == nullptr || w.state.condition == array::Condition::Failed ||
+        !idle) {
+      continue;
+    }
+    const auto was = unserved.find(name);
+    if (was != unserved.end() && !was->second.retry) continue;
+    monitor::Event e;
+    bool retry = true;
+    try {
+      e = allocate(env, client, w, down.front(), *policy);
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const CommandError& x) {
+      e = {"SparesMissing", name, w.state.members.at(down.front()),
+           std::string("putting in a spare failed: ") + x.what()};
+      retry = false;
+    }
+    if (e.kind == "MoveSpare") {
+      unserved.erase(name);
+    } else if (was != unserved.end() && was->second.detail == e.detail) {
+      was->second.retry = retry;
+      continue;  // reported already
+    } else {
+      unserved[name] = {e.detail, retry};
+    }
+    report(env, e);
+  }
+}
+
+}  // namespace
+
+int monitor(const Env& env) {
+  const auto& o = env.options;
+  const auto cfg = config::load(env.config_file, env.config_required);
+  const auto client = env.services.dm(env.log);
+  if (!o.oneshot) catch_stop_signals();
+  std::map<std::string, Watched> before;
+  std::map<std::string, Unserved> unserved;
+  bool first = true;
+  for (;;) {
+    client->arm_events();  // before the look: an event during it wakes the wait
+    const auto devs = env.services.devices(env.sysfs_root);
+    auto now = look(env, *client, *devs, devs->list(), before);
+    for (const auto& e : monitor::changes(states(before), states(now), first)) report(env, e);
+    serve_spares(env, *client, cfg, now, unserved);
+    before = std::move(now);
+    first = false;
+    if (o.oneshot) return 0;
+    const auto wake = client->wait_events(std::chrono::seconds(o.delay_seconds));
+    if (wake == dm::Client::Wake::Interrupted || stop_requested != 0) return 0;
+  }
 }
 
 }  // namespace p2praid::commands

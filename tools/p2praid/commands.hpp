@@ -30,10 +30,13 @@ struct ArrayOptions {
   bool yes = false;
   bool scan = false;
   bool degraded = false;
-  std::string member;      // examine, wipe: a metadata partition or an image file
-  bool force = false;      // wipe: also what is not a raid-p2p superblock;
-                           // assemble: start a dirty degraded raid4/5/6
-  std::string config_out;  // mkconf -o: the file to write; "": stdout
+  std::string member;           // examine, wipe: a metadata partition or an image file
+  bool force = false;           // wipe: also what is not a raid-p2p superblock;
+                                // assemble: start a dirty degraded raid4/5/6
+  std::string config_out;       // mkconf -o: the file to write; "": stdout
+  std::string program;          // monitor: run on every event
+  bool oneshot = false;         // monitor: look once and exit
+  unsigned delay_seconds = 60;  // monitor: the longest wait between looks
 };
 
 struct Env {
@@ -68,6 +71,10 @@ int wipe(const Env& env);
 // Prints a config file for the running arrays, or writes it to
 // options.config_out.
 int mkconf(const Env& env);
+// Reports the events of every raid-p2p array (a member failed, a rebuild
+// started or ended, ...) and, where the config's POLICY says allocate, puts
+// a spare in for a failed member; until SIGTERM, or once with oneshot.
+int monitor(const Env& env);
 // Sends "check" or "repair".
 int sync_action(const Env& env, const std::string& action);
 

@@ -1,6 +1,6 @@
 // /etc/p2praid.conf, in the spirit of mdadm.conf: which arrays assemble
 // --scan starts (ARRAY), which block devices it reads (DEVICE), and the
-// spare policy that monitoring will follow (POLICY).
+// spare policy that monitor follows (POLICY).
 //
 //   # a comment, from '#' at the start of a word to the end of the line
 //   DEVICE /dev/disk/by-id/nvme-* /dev/nvme*   (or "partitions": every one)

@@ -228,14 +228,15 @@ void config_file(std::ostream& out) {
        "labelled NAME that have another UUID are named and left alone. An ARRAY line whose "
        "array is not found, or whose level= is not the members' level, fails assemble (exit "
        "5) after the other arrays are started. devices= leaves out the members none of its "
-       "globs match (as DEVICE does). spares= (0 to 253) and spare-group= are kept for array "
-       "monitoring: how many spares the array should have and the POLICY pool they come from; "
-       "p2praid-tool checks them and does not act on them yet."},
+       "globs match (as DEVICE does). spare-group= names the POLICY pool that monitor takes "
+       "the array's spares from. spares= (0 to 253), how many spares the array should have, "
+       "is checked and not acted on yet."},
       {"POLICY action=none|allocate [spare-group=GROUP] [path=GLOB[,GLOB...]]",
-       "What array monitoring may do with spare drives: none, nothing; allocate, put a spare "
-       "of the pool spare-group into a degraded array of that spare-group. path= limits the "
-       "policy to the devices its globs match. GROUP is 1 to 32 letters, digits, '.', '_' or "
-       "'-', not starting with '-'. Checked, and not acted on yet."}};
+       "What monitor may do with spare drives: none, nothing; allocate, put a spare of the "
+       "pool spare-group in for a failed or missing member of an array of that spare-group (a "
+       "POLICY without spare-group serves the arrays without one). path= limits the pool to "
+       "the devices its globs match; a spare must also be blank (see monitor). GROUP is 1 to "
+       "32 letters, digits, '.', '_' or '-', not starting with '-'."}};
   for (const auto& [syntax, text] : lines) {
     out << ".TP\n" << bold(syntax) << "\n" << roff(text) << "\n";
   }
