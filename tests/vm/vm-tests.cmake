@@ -55,6 +55,9 @@ rp_vm_test(endurance cases/endurance.sh LABEL long TIMEOUT 10800
 rp_vm_test(md-core-coexist cases/md-core-coexist.sh LABEL long TIMEOUT 2400
            ENV RP_MD_CORE_ROUNDS=50)
 
+# p2praid-tool monitor puts a spare in for a hot-removed member.
+rp_vm_test(tool-monitor cases/tool-monitor.sh TIMEOUT 600)
+
 add_test(NAME vm.target-unclean COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/target-unclean-host.sh)
 set_tests_properties(vm.target-unclean PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 1500
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR}")
