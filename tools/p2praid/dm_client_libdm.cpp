@@ -272,6 +272,9 @@ class LibdmClient final : public Client {
   }
 
   void create(const std::string& name, const std::string& uuid, const Target& table) override {
+    // A device of that name made by someone else is not ours to remove
+    // when our create fails.
+    const bool existed = exists(name);
     {
       // libdevmapper creates, loads and resumes, and removes the device if
       // loading fails.
@@ -288,7 +291,8 @@ class LibdmClient final : public Client {
       if (task.run()) return;
     }
     const std::string why = failure(name + ": the kernel refused the table");
-    if (exists(name)) remove_quietly(name);  // a resume that failed leaves it behind
+    // A resume that failed leaves it behind.
+    if (!existed && exists(name)) remove_quietly(name);
     throw CommandError(why + "; 'dmesg' shows the raid-p2p target's reason");
   }
 
