@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# systemd/p2praid-monitor.service: systemd-analyze verify takes it (with
-# ExecStart on the built tool), and a typo in it is refused (the check can
-# fail); the tool takes the command line it runs.
+# The systemd units in systemd/: systemd-analyze verify takes each (with
+# ExecStart on the built tool), and a typo in one is refused (the check can
+# fail); the tool takes the command lines they run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tool=$(realpath "${RP_BUILD:?}/tools/p2praid-tool")
-unit=$top/systemd/p2praid-monitor.service
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fails=0
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; fails=1; }
 
-grep -q '^ExecStart=/usr/bin/p2praid-tool monitor ' "$unit" ||
-	{ echo "not ok - ExecStart runs /usr/bin/p2praid-tool monitor"; fails=1; }
-sed "s#/usr/bin/p2praid-tool#$tool#" "$unit" >"$dir/p2praid-monitor.service"
-if systemd-analyze verify --man=no "$dir/p2praid-monitor.service"; then
-	echo "ok - systemd-analyze verify"
-else
-	echo "not ok - systemd-analyze verify"; fails=1
-fi
+for unit in "$top"/systemd/*.service "$top"/systemd/*.timer; do
+	name=${unit##*/}
+	sed "s#/usr/bin/p2praid-tool#$tool#" "$unit" >"$dir/$name"
+done
+# verify checks a timer's service too: check each unit alone.
+for unit in "$dir"/*; do
+	name=${unit##*/}
+	if systemd-analyze verify --man=no "$unit"; then pass "$name: systemd-analyze verify"
+	else fail "$name: systemd-analyze verify"; fi
+done
+for unit in "$top"/systemd/*.service; do
+	name=${unit##*/}
+	cmd=$(sed -n 's#^ExecStart=/usr/bin/p2praid-tool ##p' "$unit")
+	[ -n "$cmd" ] || { fail "$name: ExecStart runs /usr/bin/p2praid-tool"; continue; }
+	# The command line parses (its options and arguments, with --help).
+	# shellcheck disable=SC2086 # the unit's words, as systemd splits them
+	if "$tool" ${cmd//\$P2PRAID_MONITOR_ARGS/} --help >/dev/null; then pass "$name: the tool takes '$cmd'"
+	else fail "$name: the tool takes '$cmd'"; fi
+done
 sed -i 's/^ExecStart=/ExecStrat=/' "$dir/p2praid-monitor.service"
 if systemd-analyze verify --man=no "$dir/p2praid-monitor.service" 2>/dev/null; then
-	echo "not ok - a unit without ExecStart is refused"; fails=1
+	fail "a unit without ExecStart is refused"
 else
-	echo "ok - a unit without ExecStart is refused"
-fi
-if "$tool" monitor --help >/dev/null; then
-	echo "ok - the tool takes 'monitor'"
-else
-	echo "not ok - the tool takes 'monitor'"; fails=1
+	pass "a unit without ExecStart is refused"
 fi
 exit "$fails"

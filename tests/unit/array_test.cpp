@@ -571,6 +571,58 @@ TEST(AssembleConfig, DevicesAndLevelOfAnArrayLine) {
 }
 
 // The config that mkconf writes starts the same arrays under the same names.
+// assemble --incremental DEVICE, as the udev rule runs it for each
+// metadata partition that appears.
+TEST(AssembleIncremental, StartsOnlyThatArrayOnceComplete) {
+  auto devs = two_stopped_arrays();
+  FakeDmClient::State dm;
+  auto r = run_cli({"assemble", "--incremental", "/dev/nvme0n1p1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), std::vector<std::string>{"r1 P2PRAID-" + std::string(kUuid7)});
+  EXPECT_NE(r.out.find("assembled"), std::string::npos) << r.out;
+  // The second member's event finds it running.
+  r = run_cli({"assemble", "--incremental", "/dev/nvme1n1p1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("active as r1"), std::string::npos) << r.out;
+  EXPECT_EQ(dm.devices.size(), 1U);
+}
+
+TEST(AssembleIncremental, WaitsForTheLastMemberUnlessDegraded) {
+  auto devs = two_stopped_arrays();
+  devs.contents.erase("/dev/nvme1n1p1");  // member 1 not there yet
+  FakeDmClient::State dm;
+  auto r = run_cli({"assemble", "--incremental", "/dev/nvme0n1p1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("waiting for 1 of 2 members"), std::string::npos) << r.out;
+  EXPECT_TRUE(dm.devices.empty());
+  r = run_cli({"assemble", "--incremental", "/dev/nvme0n1p1", "--degraded"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("assembled degraded"), std::string::npos) << r.out;
+  EXPECT_EQ(names_of(dm), std::vector<std::string>{"r1 P2PRAID-" + std::string(kUuid7)});
+}
+
+TEST(AssembleIncremental, LeavesWhatIsNoMemberOrNotInTheConfig) {
+  auto devs = two_stopped_arrays();
+  FakeDmClient::State dm;
+  // A data partition has no superblock: nothing to do, and no error.
+  auto r = run_cli({"assemble", "--incremental", "/dev/nvme0n1p2"}, &dm, &devs);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(dm.devices.empty());
+  // With ARRAY lines, only their arrays start, under their names.
+  const ConfigFile conf("ARRAY data uuid=" + std::string(kUuid9) + "\n");
+  r = run_cli({"--config", conf.path(), "assemble", "--incremental", "/dev/nvme0n1p1"}, &dm, &devs);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(dm.devices.empty());
+  r = run_cli({"--config", conf.path(), "assemble", "--incremental", "/dev/nvme3n1p1"}, &dm, &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm), std::vector<std::string>{"data P2PRAID-" + std::string(kUuid9)});
+  // Not with NAME or --scan.
+  r = run_cli({"assemble", "--scan", "--incremental", "/dev/nvme0n1p1"}, &dm, &devs);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--incremental takes neither a NAME nor --scan"), std::string::npos)
+      << r.err;
+}
+
 TEST(AssembleConfig, MkconfThenAssembleScan) {
   auto devs = two_stopped_arrays();
   FakeDmClient::State dm;

@@ -66,6 +66,9 @@ _p2praid_tool()
 		return ;;
 	--size)
 		return ;;
+	--incremental)
+		COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur"))
+		return ;;
 	--program)
 		return ;;
 	-d|--delay)
@@ -80,7 +83,7 @@ _p2praid_tool()
 	list) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	stop) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	create) COMPREPLY=($(compgen -W "-h --help --level --provider --metadata --chunk --size --dry-run -y --yes $global" -- "$cur")) ;;
-	assemble) COMPREPLY=($(compgen -W "-h --help --scan --degraded --force --dry-run --provider $global" -- "$cur")) ;;
+	assemble) COMPREPLY=($(compgen -W "-h --help --scan --incremental --degraded --force --dry-run --provider $global" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
 	replace) COMPREPLY=($(compgen -W "-h --help --dry-run -y --yes $global" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;

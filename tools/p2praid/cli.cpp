@@ -444,6 +444,11 @@ void setup_assemble(CLI::App& app, Options& o) {
   auto& a = o.array;
   add_name(app, a, false);
   app.add_flag("--scan", a.scan, "Assemble every array found");
+  app.add_option("--incremental", a.incremental,
+                 "DEVICE, a metadata partition, has just appeared (the udev rule says so): "
+                 "start its array if every member is there, or with --degraded if enough "
+                 "are, else wait (exit 0)")
+      ->type_name("DEVICE");
   app.add_flag("--degraded", a.degraded,
                "Start an array with missing members, if its level allows");
   app.add_flag("--force", a.force,
@@ -634,6 +639,14 @@ constexpr std::array<Command, 15> kCommands{{
      "with the newer record (more replaces) is taken; their table has no metadata devices. "
      "With a config file (--config, see FILES), only the devices its DEVICE lines match are "
      "read, and its ARRAY lines choose the arrays --scan starts, by UUID, and their names. "
+     "--incremental DEVICE is what the udev rule 69-p2praid.rules runs for each partition "
+     "labelled p2praid-meta: that appears, as mdadm --incremental: it reads DEVICE's "
+     "superblock and starts that array (as assemble NAME, with the config's ARRAY line for its "
+     "UUID, if the config has ARRAY lines; an array without one is left alone) once every "
+     "member is there; until then it reports the array as waiting and exits 0. A device "
+     "without a raid-p2p superblock is no error (arrays created with --metadata off are not "
+     "assembled this way). p2praid-degraded.timer runs 'assemble --scan --degraded' a minute "
+     "after boot, for arrays whose members did not all come. "
      "Needs root: a device it may not open is named, with the advice to run as root, rather "
      "than skipped.",
      setup_assemble, run_assemble},
@@ -922,6 +935,7 @@ Services system_services() {
   s.confirm = ask_on_terminal;
   s.new_uuid = random_uuid;
   s.default_config = config::kDefaultPath;
+  s.lock_file = "/run/p2praid/lock";
   return s;
 }
 

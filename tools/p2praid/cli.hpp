@@ -27,6 +27,8 @@ struct Services {
   std::function<std::string()> new_uuid;
   // The config file read without --config (a missing one is no config).
   std::filesystem::path default_config;
+  // The lock that assemble, create and replace hold (flock); "": none.
+  std::filesystem::path lock_file;
 };
 
 // sysfs::FsReader and the libdevmapper client.

@@ -1,5 +1,9 @@
 #include "p2praid/commands.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -118,6 +122,38 @@ void check_unused(const blk::Devices& devs, const std::vector<blk::BlockDevice>&
     }
   }
 }
+
+// Serializes the commands that start or change arrays (assemble, create,
+// replace), as mdadm's map lock does: udev runs an assemble for every member
+// that appears, and two of them must not start one array at once (the
+// loser's create fails, and its clean-up could take the winner's device).
+// Without the lock (not root), the command goes on; it needs root anyway.
+class ArrayLock {
+ public:
+  explicit ArrayLock(const Env& env) {
+    const auto& file = env.services.lock_file;
+    if (file.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);  // NOLINT(*-vararg)
+    if (fd_ < 0) {
+      env.log.debug(file.string() + ": " + std::strerror(errno) + "; going on without the lock");
+      return;
+    }
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ArrayLock(const ArrayLock&) = delete;
+  ArrayLock& operator=(const ArrayLock&) = delete;
+  ArrayLock(ArrayLock&&) = delete;
+  ArrayLock& operator=(ArrayLock&&) = delete;
+  ~ArrayLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 void ask(const Env& env, const std::string& what, const std::string& question) {
   if (env.options.yes) return;
@@ -877,6 +913,7 @@ std::vector<std::string> kernel_names(const blk::Devices& devs,
 int create(const Env& env) {
   const auto& o = env.options;
   array::check_name(o.name);
+  const ArrayLock lock(env);
   const auto client = env.services.dm(env.log);
   check_name_free(*client, o.name);
   const auto devs = env.services.devices(env.sysfs_root);
@@ -912,36 +949,74 @@ int create(const Env& env) {
   return 0;
 }
 
-int assemble(const Env& env) {
+namespace {
+
+// assemble --incremental DEVICE: the UUID of the array DEVICE is a member
+// of; nullopt (logged) if DEVICE has no raid-p2p superblock or its array
+// has no ARRAY line in a config that has some.
+std::optional<std::string> incremental_uuid(const Env& env, const blk::Devices& devs,
+                                            const std::optional<config::Config>& cfg) {
+  const auto& device = env.options.incremental;
+  const auto head = read_head(devs, device);
+  if (sb::classify(head) != sb::Kind::Ours) {
+    env.log.info(device +
+                 ": no raid-p2p superblock; nothing to assemble (an array created "
+                 "with --metadata off is started by 'assemble --scan')");
+    return std::nullopt;
+  }
+  auto uuid = sb::uuid_string(member_superblock(device, head).uuid);
+  if (cfg && !cfg->arrays.empty() && cfg->find_uuid(uuid) == nullptr) {
+    env.log.info(device + ": member of " + uuid + ", which has no ARRAY line in " + cfg->file +
+                 "; left alone");
+    return std::nullopt;
+  }
+  return uuid;
+}
+
+void check_assemble_usage(const ArrayOptions& o) {
+  if (!o.incremental.empty() && (o.scan || !o.name.empty())) {
+    throw UsageError("assemble: --incremental takes neither a NAME nor --scan");
+  }
+  if (o.incremental.empty() && o.scan == !o.name.empty()) {
+    throw UsageError("assemble: give an array NAME, --scan or --incremental DEVICE");
+  }
+  if (!o.name.empty()) array::check_name(o.name);
+}
+
+// The arrays assemble is to start: of --scan, NAME or the UUID of
+// --incremental (`only_uuid`), as the config's ARRAY lines choose them
+// (when they name them), else as the partition labels do.
+std::vector<array::Assembly> chosen_arrays(const Env& env, const std::optional<config::Config>& cfg,
+                                           const blk::Devices& devs,
+                                           const std::optional<std::string>& only_uuid,
+                                           std::vector<std::string>& errors) {
   const auto& o = env.options;
-  if (o.scan == !o.name.empty()) throw UsageError("assemble: give an array NAME or --scan");
-  if (!o.scan) array::check_name(o.name);
-  const auto cfg = config::load(env.config_file, env.config_required);
-  const auto devs = env.services.devices(env.sysfs_root);
   std::vector<std::string> rejected;
   array::DeviceFilter consider;
   if (cfg && !cfg->devices.empty()) {
     consider = [&](const blk::BlockDevice& d) {
-      return config::matches_any(*devs, d, cfg->devices);
+      return config::matches_any(devs, d, cfg->devices);
     };
   }
-  auto candidates = array::scan(*devs, rejected, consider);
+  auto candidates = array::scan(devs, rejected, consider);
   for (const auto& r : rejected) env.log.warn(r + "; left out");
-  if (cfg) keep_listed_devices(env, *cfg, *devs, candidates);
+  if (cfg) keep_listed_devices(env, *cfg, devs, candidates);
   auto arrays = array::group(candidates);
-  std::vector<std::string> errors;
-  // The config's ARRAY lines choose the arrays of --scan, and of NAME when
-  // they name it; else the partition labels do.
+  if (only_uuid) {
+    std::erase_if(arrays, [&](const array::Assembly& a) { return a.uuid() != *only_uuid; });
+  }
   const bool configured =
-      cfg && !cfg->arrays.empty() && (o.scan || cfg->find_name(o.name) != nullptr);
+      cfg && !cfg->arrays.empty() && (o.scan || only_uuid || cfg->find_name(o.name) != nullptr);
   if (configured) {
     config::Config only = *cfg;
-    if (!o.scan) {
+    if (only_uuid) {
+      std::erase_if(only.arrays, [&](const config::Array& a) { return a.uuid != *only_uuid; });
+    } else if (!o.scan) {
       std::erase_if(only.arrays, [&](const config::Array& a) { return a.name != o.name; });
     }
     select_configured(env, only, arrays, errors);
   }
-  if (!o.scan) {
+  if (!o.scan && !only_uuid) {
     std::erase_if(arrays, [&](const array::Assembly& a) { return a.name != o.name; });
     if (arrays.empty() && errors.empty()) {
       throw CommandError(o.name +
@@ -949,12 +1024,49 @@ int assemble(const Env& env) {
                          "'p2praid-tool assemble --scan --dry-run' lists what there is");
     }
   }
+  return arrays;
+}
+
+// assemble --incremental: an array that is not running and misses a
+// member waits for it (unless --degraded): "waiting for ...", or "".
+std::string waiting(const Env& env, const std::vector<dm::Device>& active,
+                    const array::Assembly& a) {
+  const auto missing = a.missing();
+  if (env.options.incremental.empty() || missing.empty() || env.options.degraded) return "";
+  const std::string uuid = std::string(dm::kUuidPrefix) + a.uuid();
+  if (std::any_of(active.begin(), active.end(),
+                  [&](const dm::Device& d) { return d.uuid == uuid; }))
+    return "";
+  return "waiting for " + std::to_string(missing.size()) + " of " +
+         std::to_string(a.members.size()) + " members";
+}
+
+}  // namespace
+
+int assemble(const Env& env) {
+  const auto& o = env.options;
+  check_assemble_usage(o);
+  const auto cfg = config::load(env.config_file, env.config_required);
+  const ArrayLock lock(env);
+  const auto devs = env.services.devices(env.sysfs_root);
+  std::optional<std::string> only_uuid;
+  if (!o.incremental.empty()) {
+    only_uuid = incremental_uuid(env, *devs, cfg);
+    if (!only_uuid) {
+      env.printer.print(reports::assembled({}), env.out);
+      return 0;
+    }
+  }
+  std::vector<std::string> errors;
+  const auto arrays = chosen_arrays(env, cfg, *devs, only_uuid, errors);
   const auto client = env.services.dm(env.log);
   const auto active = client->devices();
   std::vector<reports::Assembled> done;
   for (const auto& a : arrays) {
     try {
-      done.push_back({&a, assemble_one(env, *client, *devs, active, a)});
+      auto state = waiting(env, active, a);
+      if (state.empty()) state = assemble_one(env, *client, *devs, active, a);
+      done.push_back({&a, std::move(state)});
     } catch (const CommandError& e) {
       done.push_back({&a, "refused"});
       errors.emplace_back(e.what());
@@ -1059,6 +1171,7 @@ int status(const Env& env) {
 
 int replace(const Env& env) {
   const auto& o = env.options;
+  const ArrayLock lock(env);
   const auto client = env.services.dm(env.log);
   auto table = live_table(find_array(*client, o.name));
   const auto devs = env.services.devices(env.sysfs_root);

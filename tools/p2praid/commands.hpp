@@ -34,6 +34,7 @@ struct ArrayOptions {
   bool force = false;           // wipe: also what is not a raid-p2p superblock;
                                 // assemble: start a dirty degraded raid4/5/6
   std::string config_out;       // mkconf -o: the file to write; "": stdout
+  std::string incremental;      // assemble --incremental: the member that appeared
   std::string program;          // monitor: run on every event
   bool oneshot = false;         // monitor: look once and exit
   unsigned delay_seconds = 60;  // monitor: the longest wait between looks

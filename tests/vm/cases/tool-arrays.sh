@@ -5,7 +5,10 @@
 #                              assemble --scan, fio --verify_only, stop;
 #                              the device-mapper UUID after create is the
 #                              one after assemble, P2PRAID-<array UUID>
-#   tool-arrays.sh second DIR  assemble --scan finds both again with the
+#   tool-arrays.sh second DIR  the udev rule (udevd started, the block
+#                              devices' events replayed) assembles both
+#                              with no command typed, data verifies, stop;
+#                              assemble --scan finds both again with the
 #                              same UUIDs, data verifies; with a raid1
 #                              member's superblock gone, assemble refuses
 #                              naming it, and --degraded starts it; the
@@ -66,7 +69,27 @@ first() {
 	touch "$2/first-done"
 }
 
+# udev_boot: what a boot does with our udev rule: systemd-udevd runs and
+# replays the "add" events of every block device; the rule runs assemble
+# --incremental for each metadata partition. udevd runs on to the end of
+# the phase (libdevmapper waits for it once it has seen it run).
+udev_boot() {
+	mkdir -p /run/udev/rules.d
+	sed "s#/usr/bin/p2praid-tool#$tool#" "$RP_TOP/udev/69-p2praid.rules" \
+		>/run/udev/rules.d/69-p2praid.rules
+	/lib/systemd/systemd-udevd --daemon || return 1
+	udevadm trigger --action=add --subsystem-match=block &&
+		udevadm settle --timeout=120
+}
+
 second() {
+	check "udev starts, replays the block devices' events and settles" udev_boot
+	expect_eq "r1 and r5 were assembled by the udev rule, with their UUIDs" \
+		"$(dm_uuid r1 2>/dev/null) $(dm_uuid r5 2>/dev/null)" "$(cat "$2/uuids")"
+	expect_eq "r1 is in sync" "$(field r1 3)" AA
+	check "r1 data verifies after the udev assembly" fio_pattern r1 verify
+	check "r5 data verifies after the udev assembly" fio_pattern r5 verify
+	check "stop both" stop_all
 	check "assemble --scan after a reboot" \
 		sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
@@ -91,6 +114,8 @@ second() {
 	expect_eq "status of a degraded array exits 1" "$rc" 1
 	check "r1 data verifies degraded" fio_pattern r1 verify
 	check "stop both" stop_all
+	udevadm settle --timeout=60
+	check "stop systemd-udevd" udevadm control --exit
 }
 
 "$phase" "$@"
