@@ -1,6 +1,7 @@
 // The committed man page and completion script are what the tool generates
 // from its option definitions.
 #include <cstdlib>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -66,9 +67,15 @@ TEST(Docs, CompletionIsValidBash) {
 
 TEST(Docs, CompletionCompletes) {
   const fs::path script = fs::path(P2PRAID_REPO) / "tools/completion/p2praid-tool.bash";
+  // A dmsetup that lists two raid-p2p arrays.
+  const fs::path bin = fs::temp_directory_path() / "p2praid-completion-bin";
+  fs::create_directories(bin);
+  std::ofstream(bin / "dmsetup") << "#!/bin/sh\nprintf 'r1\\t(253:0)\\nr5\\t(253:1)\\n'\n";
+  fs::permissions(bin / "dmsetup", fs::perms::owner_all);
   const auto complete = [&](const std::string& line) {
     const fs::path out = fs::temp_directory_path() / "p2praid-completion.out";
-    const std::string cmd = "bash -c 'source \"" + script.string() + "\"; COMP_WORDS=(" + line +
+    const std::string cmd = "PATH='" + bin.string() + "':\"$PATH\" bash -c 'source \"" +
+                            script.string() + "\"; COMP_WORDS=(" + line +
                             "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));"
                             " _p2praid_tool; echo \"${COMPREPLY[*]}\"' > '" +
                             out.string() + "'";
@@ -87,6 +94,16 @@ TEST(Docs, CompletionCompletes) {
   const std::string tools = std::string(P2PRAID_REPO) + "/tools/";
   EXPECT_EQ(complete("p2praid-tool --config " + tools + "READ"), tools + "README.md\n");
   EXPECT_EQ(complete("p2praid-tool mkconf -o " + tools + "READ"), tools + "README.md\n");
+  // Array names for the commands that take a running array, after options
+  // and their values too; none for create's new name.
+  EXPECT_EQ(complete("p2praid-tool status r"), "r1 r5\n");
+  EXPECT_EQ(complete("p2praid-tool --reportformat json replace r"), "r1 r5\n");
+  EXPECT_EQ(complete("p2praid-tool stop -v r"), "r1 r5\n");
+  EXPECT_EQ(complete("p2praid-tool create r"), "\n");
+  // replace NAME OLD: not an array name again.
+  EXPECT_EQ(complete("p2praid-tool replace r1 r"), "\n");
+  EXPECT_EQ(complete("p2praid-tool examine " + tools + "READ"), tools + "README.md\n");
+  fs::remove_all(bin);
 }
 
 }  // namespace

@@ -10,14 +10,32 @@ _p2praid_tool_providers()
 	done
 }
 
+_p2praid_tool_arrays()
+{
+	dmsetup ls --target raid-p2p 2>/dev/null | awk 'NF == 2 { print $1 }'
+}
+
+_p2praid_tool_labels()
+{
+	local f
+	for f in /dev/disk/by-partlabel/p2praid-meta:*; do
+		[ -e "$f" ] && echo "${f##*/p2praid-meta:}"
+	done | sort -u
+}
+
 _p2praid_tool()
 {
-	local cur=${COMP_WORDS[COMP_CWORD]} cmd= opt= i
-	# the command, and the option whose values are being typed
+	local cur=${COMP_WORDS[COMP_CWORD]} cmd= opt= i w skip= npos=0
+	# the command, the option whose values are being typed, and how many
+	# of the command's positional arguments come before
 	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
-		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe|mkconf|monitor) [ -z "$cmd" ] && cmd=${COMP_WORDS[i]} ;;
-		-*) opt=${COMP_WORDS[i]} ;;
+		w=${COMP_WORDS[i]}
+		if [ -n "$skip" ]; then skip=; continue; fi
+		case $w in
+		-o|--options|--separator|--reportformat|--output|--sysfs-root|--config|--level|--devices|--count|--provider|--policy|--chunk|--metadata|--size|--incremental|--output-file|--program|-d|--delay) opt=$w skip=1 ;;
+		-*) opt=$w ;;
+		topology|plan|table|list|stop|create|assemble|status|replace|check|repair|examine|wipe|mkconf|monitor) if [ -z "$cmd" ]; then cmd=$w; else npos=$((npos + 1)); fi ;;
+		*) [ -n "$cmd" ] && npos=$((npos + 1)) ;;
 		esac
 	done
 	local prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -70,6 +88,7 @@ _p2praid_tool()
 		COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur"))
 		return ;;
 	--program)
+		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-d|--delay)
 		return ;;
@@ -77,21 +96,66 @@ _p2praid_tool()
 	local global="-h --help -v --verbose -q --quiet -o --options --noheadings --separator --reportformat --output --sysfs-root --config --version"
 	case $cmd in
 	"") COMPREPLY=($(compgen -W "topology plan table list stop create assemble status replace check repair examine wipe mkconf monitor $global" -- "$cur")) ;;
-	topology) COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
-	plan) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
-	table) COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
-	list) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	stop) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	create) COMPREPLY=($(compgen -W "-h --help --level --provider --metadata --chunk --size --dry-run -y --yes $global" -- "$cur")) ;;
-	assemble) COMPREPLY=($(compgen -W "-h --help --scan --incremental --degraded --force --dry-run --provider $global" -- "$cur")) ;;
-	status) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	replace) COMPREPLY=($(compgen -W "-h --help --dry-run -y --yes $global" -- "$cur")) ;;
-	check) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	repair) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	examine) COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
-	wipe) COMPREPLY=($(compgen -W "-h --help --force -y --yes $global" -- "$cur")) ;;
-	mkconf) COMPREPLY=($(compgen -W "-h --help -o --output-file $global" -- "$cur")) ;;
-	monitor) COMPREPLY=($(compgen -W "-h --help --program -1 --oneshot -d --delay $global" -- "$cur")) ;;
+	topology)
+		COMPREPLY=($(compgen -W "-h --help --all $global" -- "$cur")) ;;
+	plan)
+		COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
+	table)
+		COMPREPLY=($(compgen -W "-h --help --level --devices --count --provider --policy --chunk --major-minor $global" -- "$cur")) ;;
+	list)
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	stop)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	create)
+		[[ $cur == -* ]] || case $npos in
+		0) return ;;
+		*) COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help --level --provider --metadata --chunk --size --dry-run -y --yes $global" -- "$cur")) ;;
+	assemble)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_labels)" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help --scan --incremental --degraded --force --dry-run --provider $global" -- "$cur")) ;;
+	status)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	replace)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")); return ;;
+		1) COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")); return ;;
+		2) COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help --dry-run -y --yes $global" -- "$cur")) ;;
+	check)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	repair)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	examine)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -G "/dev/nvme*n*p*" -- "$cur") $(compgen -f -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help $global" -- "$cur")) ;;
+	wipe)
+		[[ $cur == -* ]] || case $npos in
+		0) COMPREPLY=($(compgen -G "/dev/nvme*n*p*" -- "$cur") $(compgen -f -- "$cur")); return ;;
+		esac
+		COMPREPLY=($(compgen -W "-h --help --force -y --yes $global" -- "$cur")) ;;
+	mkconf)
+		COMPREPLY=($(compgen -W "-h --help -o --output-file $global" -- "$cur")) ;;
+	monitor)
+		COMPREPLY=($(compgen -W "-h --help --program -1 --oneshot -d --delay $global" -- "$cur")) ;;
 	esac
 }
 

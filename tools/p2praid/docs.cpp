@@ -421,7 +421,7 @@ namespace {
 // Shell code that completes the value of an option with this metavar.
 std::string value_completer(const std::string& meta) {
   if (meta == "DIR") return R"(COMPREPLY=($(compgen -d -- "$cur")))";
-  if (meta == "FILE") return R"(COMPREPLY=($(compgen -f -- "$cur")))";
+  if (meta == "FILE" || meta == "PROGRAM") return R"(COMPREPLY=($(compgen -f -- "$cur")))";
   if (meta.starts_with("DEV")) return R"(COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")))";
   if (meta == "LEVEL") {
     std::string names;
@@ -490,6 +490,65 @@ void shadowing_cases(const CommandLineDoc& doc, std::vector<std::string>& done, 
   }
 }
 
+// Shell code that completes a positional argument with this metavar, of
+// command `cmd`; "" for a free value.
+std::string positional_completer(const std::string& cmd, const std::string& meta) {
+  if (meta == "NAME") {
+    if (cmd == "create") return {};  // a new name
+    if (cmd == "assemble") {         // a stopped array: the names on partition labels
+      return R"sh(COMPREPLY=($(compgen -W "$(_p2praid_tool_labels)" -- "$cur")))sh";
+    }
+    return R"sh(COMPREPLY=($(compgen -W "$(_p2praid_tool_arrays)" -- "$cur")))sh";
+  }
+  if (meta == "MEMBER") {
+    return R"sh(COMPREPLY=($(compgen -G "/dev/nvme*n*p*" -- "$cur") $(compgen -f -- "$cur")))sh";
+  }
+  if (meta.starts_with("DEV") || meta == "OLD" || meta == "NEW") {
+    return R"sh(COMPREPLY=($(compgen -G "/dev/nvme*n*" -- "$cur")))sh";
+  }
+  return {};
+}
+
+// The case of command `cmd` at the end of the completion function: its
+// positional arguments (by $npos, the ones typed before), else its options.
+void command_case(const CommandDoc& cmd, std::ostream& out) {
+  std::ostringstream positions;
+  std::size_t index = 0;
+  for (const auto& o : cmd.options) {
+    if (!o.names.empty()) continue;
+    const bool many = o.metavar.ends_with("...");
+    const auto completer = positional_completer(cmd.name, o.metavar);
+    const std::string pattern = many ? "*" : std::to_string(index);
+    ++index;
+    positions << "\t\t" << pattern << ") " << (completer.empty() ? "" : completer + "; ")
+              << "return ;;\n";
+    if (many) break;
+  }
+  out << "\t" << cmd.name << ")\n";
+  if (index != 0)
+    out << "\t\t[[ $cur == -* ]] || case $npos in\n" << positions.str() << "\t\tesac\n";
+  out << "\t\tCOMPREPLY=($(compgen -W \"" << option_words(cmd.options)
+      << " $global\" -- \"$cur\")) ;;\n";
+}
+
+// The options that take a value, as a case pattern ("-o|--options|...").
+std::string value_options(const CommandLineDoc& doc) {
+  std::vector<std::string> names;
+  const auto add = [&](const std::vector<OptionDoc>& options) {
+    for (const auto& o : options) {
+      if (o.metavar.empty()) continue;
+      for (const auto& n : o.names) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      }
+    }
+  };
+  add(doc.global_options);
+  for (const auto& cmd : doc.commands) add(cmd.options);
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : "|") + n;
+  return out;
+}
+
 }  // namespace
 
 std::string bash_completion(const CommandLineDoc& doc) {
@@ -505,13 +564,23 @@ std::string bash_completion(const CommandLineDoc& doc) {
       << "_p2praid_tool_providers()\n{\n"
       << "\tlocal d\n\tfor d in /sys/bus/pci/devices/*/p2pmem; do\n"
       << "\t\t[ -d \"$d\" ] && basename \"${d%/p2pmem}\"\n\tdone\n}\n\n"
+      << "_p2praid_tool_arrays()\n{\n"
+      << "\tdmsetup ls --target raid-p2p 2>/dev/null | awk 'NF == 2 { print $1 }'\n}\n\n"
+      << "_p2praid_tool_labels()\n{\n"
+      << "\tlocal f\n\tfor f in /dev/disk/by-partlabel/p2praid-meta:*; do\n"
+      << "\t\t[ -e \"$f\" ] && echo \"${f##*/p2praid-meta:}\"\n\tdone | sort -u\n}\n\n"
       << "_p2praid_tool()\n{\n"
-      << "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd= opt= i\n"
-      << "\t# the command, and the option whose values are being typed\n"
+      << "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd= opt= i w skip= npos=0\n"
+      << "\t# the command, the option whose values are being typed, and how many\n"
+      << "\t# of the command's positional arguments come before\n"
       << "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
-      << "\t\tcase ${COMP_WORDS[i]} in\n"
-      << "\t\t" << pattern << ") [ -z \"$cmd\" ] && cmd=${COMP_WORDS[i]} ;;\n"
-      << "\t\t-*) opt=${COMP_WORDS[i]} ;;\n"
+      << "\t\tw=${COMP_WORDS[i]}\n"
+      << "\t\tif [ -n \"$skip\" ]; then skip=; continue; fi\n"
+      << "\t\tcase $w in\n"
+      << "\t\t" << value_options(doc) << ") opt=$w skip=1 ;;\n"
+      << "\t\t-*) opt=$w ;;\n"
+      << "\t\t" << pattern << ") if [ -z \"$cmd\" ]; then cmd=$w; else npos=$((npos + 1)); fi ;;\n"
+      << "\t\t*) [ -n \"$cmd\" ] && npos=$((npos + 1)) ;;\n"
       << "\t\tesac\n\tdone\n"
       << "\tlocal prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
       << "\t# --devices takes several values\n"
@@ -525,10 +594,7 @@ std::string bash_completion(const CommandLineDoc& doc) {
       << "\tlocal global=\"" << option_words(doc.global_options) << "\"\n"
       << "\tcase $cmd in\n"
       << "\t\"\") COMPREPLY=($(compgen -W \"" << names << " $global\" -- \"$cur\")) ;;\n";
-  for (const auto& cmd : doc.commands) {
-    out << "\t" << cmd.name << ") COMPREPLY=($(compgen -W \"" << option_words(cmd.options)
-        << " $global\" -- \"$cur\")) ;;\n";
-  }
+  for (const auto& cmd : doc.commands) command_case(cmd, out);
   out << "\tesac\n}\n\ncomplete -F _p2praid_tool p2praid-tool\n";
   return out.str();
 }
