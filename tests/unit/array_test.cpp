@@ -159,6 +159,31 @@ TEST(Create, RefusesWithoutConfirmation) {
   EXPECT_TRUE(dm.devices.empty());
 }
 
+// What libblkid finds on a member is named at the prompt, and warned of
+// with -y.
+TEST(Create, NamesTheSignaturesItDestroys) {
+  auto devs = four_disks();
+  devs.signatures["/dev/nvme1n1"] = {"gpt partition table", "ext4 filesystem 'data'"};
+  FakeDmClient::State dm;
+  devs.confirm = false;
+  auto r =
+      run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1"}), &dm, &devs);
+  EXPECT_EQ(r.status, 5);
+  ASSERT_EQ(devs.questions.size(), 1U);
+  EXPECT_EQ(devs.questions[0],
+            "Destroy all data on /dev/nvme0n1, /dev/nvme1n1 and create r1? /dev/nvme1n1 holds gpt "
+            "partition table and ext4 filesystem 'data'.");
+  target_writes_superblocks(dm, devs);
+  r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1", "-y"}), &dm,
+              &devs);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: /dev/nvme1n1: holds gpt partition table and ext4 filesystem "
+                       "'data'; destroying it (-y)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("nvme0n1: holds"), std::string::npos) << r.err;
+}
+
 TEST(Create, PartitionsZeroesAndActivates) {
   auto devs = four_disks();
   FakeDmClient::State dm;
@@ -887,6 +912,19 @@ TEST(Replace, TakesTheFailedMember) {
   r = running_raid1(2, "", "AD", "idle", "32768/32768");
   expect_refused(r, "0", "/dev/nvme3n1",
                  "r1: raid1 cannot rebuild member 0 while member 1 is failed");
+}
+
+TEST(Replace, NamesTheSignaturesOfTheNewDrive) {
+  auto r = running_raid1(2, "", "AD", "idle", "32768/32768");
+  r.devs.signatures["/dev/nvme3n1"] = {"xfs filesystem"};
+  r.devs.confirm = false;
+  const auto res = run_cli({"replace", "r1", "1", "/dev/nvme3n1"}, &r.dm, &r.devs);
+  EXPECT_EQ(res.status, 5);
+  ASSERT_EQ(r.devs.questions.size(), 1U);
+  EXPECT_EQ(r.devs.questions[0],
+            "Destroy all data on /dev/nvme3n1 and rebuild member 1 of r1 on it? /dev/nvme3n1 "
+            "holds xfs filesystem.");
+  EXPECT_TRUE(r.dm.reloads.empty());
 }
 
 TEST(Replace, RefusesAnOldThatIsNoMember) {

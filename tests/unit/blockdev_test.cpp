@@ -1,6 +1,8 @@
 // The system's block devices: how running sfdisk fails, and what is said.
 #include "p2praid/blockdev.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +112,33 @@ TEST_F(FakeSfdisk, NotInstalled) {
             std::string(kDisk) +
                 ": cannot run sfdisk: No such file or directory; install it "
                 "(Debian: apt install fdisk)");
+}
+
+// libblkid, on image files: nothing on a blank one, the partition table
+// and the filesystem with its label on others.
+TEST(Signatures, WhatLibblkidFinds) {
+  const auto dir = fs::temp_directory_path() / ("p2praid-blkid-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto image = [&](const std::string& name) {
+    const auto path = dir / name;
+    std::ofstream(path).close();
+    fs::resize_file(path, 8 * 1024 * 1024);
+    return path.string();
+  };
+  const auto devs =
+      blk::make_system_devices(std::make_unique<sysfs::FsReader>(fixture_dir("switch4")));
+  const auto blank = image("blank");
+  EXPECT_TRUE(devs->signatures(blank).empty());
+  const auto gpt = image("gpt");
+  const std::string label = "echo 'label: gpt' | sfdisk -q '" + gpt + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(label.c_str()), 0);  // NOLINT(cert-env33-c)
+  EXPECT_EQ(devs->signatures(gpt), std::vector<std::string>{"gpt partition table"});
+  const auto ext4 = image("ext4");
+  const std::string mkfs = "mkfs.ext4 -q -F -L data '" + ext4 + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(mkfs.c_str()), 0);  // NOLINT(cert-env33-c)
+  EXPECT_EQ(devs->signatures(ext4), std::vector<std::string>{"ext4 filesystem 'data'"});
+  EXPECT_TRUE(devs->signatures((dir / "none").string()).empty());
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -51,6 +51,11 @@ std::optional<std::string> FakeDevices::in_use(const std::string& path) const {
   return "mounted, or open by another program";
 }
 
+std::vector<std::string> FakeDevices::signatures(const std::string& path) const {
+  const auto it = state_->signatures.find(path);
+  return it == state_->signatures.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::string FakeDevices::devnum_of(const std::string& path) const {
   if (state_->files.count(path) != 0) throw CommandError(path + ": not a block device (fake)");
   const auto link = state_->links.find(path);

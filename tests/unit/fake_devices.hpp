@@ -29,6 +29,9 @@ class FakeDevices final : public blk::Devices {
     // "<link>-partN" for each of its links.
     std::map<std::string, std::string> links;
     std::set<std::string> files;  // paths of files that are no block device
+    // What libblkid would find, by path.
+    std::map<std::string, std::vector<std::string>> signatures;
+    std::vector<std::string> questions;  // asked at the prompt
   };
 
   explicit FakeDevices(State& state) : state_(&state) {}
@@ -40,6 +43,7 @@ class FakeDevices final : public blk::Devices {
   void write(const std::string& path, std::uint64_t offset,
              const std::vector<std::uint8_t>& bytes) override;
   std::optional<std::string> in_use(const std::string& path) const override;
+  std::vector<std::string> signatures(const std::string& path) const override;
   std::string devnum_of(const std::string& path) const override;
   std::vector<std::string> links(const std::string& name) const override;
   void partition(const std::string& path, const std::string& script, unsigned partitions) override;

@@ -47,6 +47,7 @@ Result run_cli(const std::vector<std::string>& args, FakeDmClient::State* dm,
     return std::make_unique<FakeDevices>(*devs);
   };
   services.confirm = [devs](const std::string& question) {
+    devs->questions.push_back(question);
     if (!devs->confirm)
       throw CommandError(question + " There is no terminal to ask on; pass -y to confirm");
     return *devs->confirm;

@@ -17,8 +17,11 @@
 #include <sstream>
 #include <thread>
 
+#include <blkid/blkid.h>
+
 #include "p2praid/errors.hpp"
 #include "p2praid/process.hpp"
+#include "p2praid/text.hpp"
 
 namespace p2praid::blk {
 namespace {
@@ -134,6 +137,38 @@ class SystemDevices final : public Devices {
     }
     if (errno == EBUSY) return "mounted, or open by another program";
     throw_open_error(path, errno);
+  }
+
+  std::vector<std::string> signatures(const std::string& path) const override {
+    std::vector<std::string> out;
+    blkid_probe probe = blkid_new_probe_from_filename(path.c_str());
+    if (probe == nullptr) return out;
+    blkid_probe_enable_superblocks(probe, 1);
+    blkid_probe_set_superblocks_flags(probe,
+                                      BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_USAGE);
+    blkid_probe_enable_partitions(probe, 1);
+    blkid_probe_set_partitions_flags(probe, BLKID_PARTS_MAGIC);
+    // As wipefs: every signature, not only the first.
+    while (blkid_do_probe(probe) == 0) {
+      const char* value = nullptr;
+      if (blkid_probe_lookup_value(probe, "PTTYPE", &value, nullptr) == 0) {
+        out.push_back(std::string(value) + " partition table");
+        continue;
+      }
+      if (blkid_probe_lookup_value(probe, "TYPE", &value, nullptr) != 0) continue;
+      std::string what = value;
+      const char* usage = nullptr;
+      if (blkid_probe_lookup_value(probe, "USAGE", &usage, nullptr) == 0) {
+        what.append(" ").append(usage);
+      }
+      const char* label = nullptr;
+      if (blkid_probe_lookup_value(probe, "LABEL", &label, nullptr) == 0) {
+        what.append(" '").append(text::escape(label)).append("'");
+      }
+      out.push_back(std::move(what));
+    }
+    blkid_free_probe(probe);
+    return out;
   }
 
   std::string devnum_of(const std::string& path) const override {

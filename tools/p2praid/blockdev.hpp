@@ -52,6 +52,11 @@ class Devices {
   // nullopt if it can. Throws CommandError if it cannot be opened at all.
   virtual std::optional<std::string> in_use(const std::string& path) const = 0;
 
+  // What libblkid finds on the device at `path`, as wipefs lists it: "gpt
+  // partition table", "ext4 filesystem 'data'"; none for a blank device or
+  // one that cannot be probed (other checks name that).
+  virtual std::vector<std::string> signatures(const std::string& path) const = 0;
+
   // MAJOR:MINOR of the block device that `path` (any path or symlink) is,
   // from realpath() and stat(). Throws CommandError naming `path` if it does
   // not exist or is no block device, PermissionError if it may not be read.

@@ -613,7 +613,8 @@ constexpr std::array<Command, 15> kCommands{{
      "P2PRAID-<random UUID>). If the kernel refuses the table or the UUID cannot be set, "
      "the device is removed again. Members in use (sysfs holders, or mounted or open: they "
      "cannot be opened exclusively) are refused. Destroys the members' data: asks first unless "
-     "-y. "
+     "-y, naming what libblkid finds on each member (a partition table, a filesystem and its "
+     "label, another RAID's metadata), which -y names in a warning. "
      "Needs root and sfdisk.",
      setup_create, run_create},
     {"assemble", "Find arrays by their superblocks and start them",
@@ -675,7 +676,8 @@ constexpr std::array<Command, 15> kCommands{{
      "redundancy, too few other members in service; failed and missing members count as out "
      "of service). NEW gets the array's record with NEW's drive in OLD's slot, and so do the "
      "other members once the table is loaded. For an array without metadata the member size "
-     "comes from the record. Destroys NEW's data: asks first unless -y. Needs root and sfdisk.",
+     "comes from the record. Destroys NEW's data: asks first unless -y, naming what libblkid "
+     "finds on NEW (as create does). Needs root and sfdisk.",
      setup_replace, run_replace},
     {"check", "Start a check of an array's redundancy",
      "Sends 'check' to the array: the target reads all copies or parity and counts "

@@ -155,6 +155,28 @@ class ArrayLock {
   int fd_ = -1;
 };
 
+// " /dev/nvme0n1 holds a gpt partition table and an ext4 filesystem." for
+// the disks that libblkid finds something on; "" if none. With -y, each is
+// a warning too, since nobody is asked.
+std::string existing_signatures(const Env& env, const blk::Devices& devs,
+                                const std::vector<std::string>& disk_paths) {
+  std::string out;
+  for (const auto& path : disk_paths) {
+    const auto found = devs.signatures(path);
+    if (found.empty()) continue;
+    std::string list;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      list += (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") + found[i];
+    }
+    out.append(" ").append(path).append(" holds ").append(list).append(".");
+    if (env.options.yes) {
+      std::string warning = path;
+      env.log.warn(warning.append(": holds ").append(list).append("; destroying it (-y)"));
+    }
+  }
+  return out;
+}
+
 void ask(const Env& env, const std::string& what, const std::string& question) {
   if (env.options.yes) return;
   if (!env.services.confirm(question)) {
@@ -925,8 +947,13 @@ int create(const Env& env) {
     return 0;
   }
   std::string disks;
-  for (const auto& l : c.layouts) disks += (disks.empty() ? "" : ", ") + l.disk_path;
-  ask(env, o.name, "Destroy all data on " + disks + " and create " + o.name + "?");
+  std::vector<std::string> paths;
+  for (const auto& l : c.layouts) {
+    disks += (disks.empty() ? "" : ", ") + l.disk_path;
+    paths.push_back(l.disk_path);
+  }
+  const auto found = existing_signatures(env, *devs, paths);
+  ask(env, o.name, "Destroy all data on " + disks + " and create " + o.name + "?" + found);
   for (std::size_t i = 0; i < c.layouts.size(); ++i) {
     const auto& l = c.layouts[i];
     lay_out(env, *devs, l);
@@ -1200,9 +1227,10 @@ int replace(const Env& env) {
     env.printer.print(reports::replaced(o.name, slot, layout, table, true), env.out);
     return 0;
   }
+  const auto found = existing_signatures(env, *devs, {layout.disk_path});
   ask(env, o.name,
       "Destroy all data on " + layout.disk_path + " and rebuild member " + std::to_string(slot) +
-          " of " + o.name + " on it?");
+          " of " + o.name + " on it?" + found);
   lay_out(env, *devs, layout);
   auto& d = table.devices.at(slot);
   d = {checked_name(env, *devs, d.meta, layout.meta),
