@@ -193,3 +193,33 @@ power_cut() {
 	sleep 60
 	die "the power was not cut within 60 s: was vm-run given --power-cut?"
 }
+
+# --- the DMA meter (vm-run --dma-trace; tests/vm/dma-meter) -----------------
+# dma_mark NAME: start the phase NAME of the DMA trace. It records the NVMe
+# drives' BARs ("bar BDF INDEX START END", INDEX 2 being the CMB of QEMU's
+# NVMe) and "mark N NAME" in $RP_CTL/dma-guest, then sends Get Features
+# (Number of Queues, a feature the kernel never gets) with CDW11 0x52500000
+# + N to a drive, which QEMU's pci_nvme_getfeat event logs in the trace:
+# the trace, not the guest's clock, says where a phase begins. Call it when
+# the previous phase's I/O has completed.
+DMA_MARKS=0
+dma_mark() {
+	[ "${RP_DMA_TRACE:-}" = 1 ] || die "dma_mark: no DMA trace (vm-run --dma-trace)"
+	local d bdf i start end flags ctrl=
+	DMA_MARKS=$((DMA_MARKS + 1))
+	for d in /sys/class/nvme/nvme*; do
+		[ -e "$d/device/resource" ] || continue
+		bdf=$(cd -P "$d/device" && echo "${PWD##*/}")
+		i=0
+		while read -r start end _; do
+			[ "$start" != 0x0000000000000000 ] &&
+				echo "bar $bdf $i $start $end" >>"$RP_CTL/dma-guest"
+			i=$((i + 1))
+		done <"$d/device/resource"
+		[ -n "$ctrl" ] || ctrl=/dev/${d##*/}
+	done
+	[ -n "$ctrl" ] || die "dma_mark: no NVMe controller"
+	echo "mark $DMA_MARKS $1" >>"$RP_CTL/dma-guest"
+	nvme get-feature "$ctrl" --feature-id=7 --cdw11=$((0x52500000 + DMA_MARKS)) >/dev/null ||
+		die "dma_mark: Get Features on $ctrl failed"
+}
