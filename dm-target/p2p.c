@@ -37,6 +37,7 @@ static const char *const rs_p2p_stat_names[MD_P2P_NR_STATS] = {
 	[MD_P2P_SYNC_CMB] = "sync_cmb",
 	[MD_P2P_SYNC_HOST] = "sync_host",
 	[MD_P2P_BOUNCE_REFUSED] = "bounce_refused",
+	[MD_P2P_PARITY_P2P] = "parity_p2p",
 };
 
 static LIST_HEAD(rs_live);		/* raid sets that have been resumed */

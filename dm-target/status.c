@@ -13,7 +13,7 @@
  *
  *   <events> <#p2p_fields> <p2p_provider> <user_read> <user_write>
  *   <bounce_unreachable> <bounce_queue> <bounce_parity> <bounce_copy>
- *   <sync_cmb> <sync_host>
+ *   <sync_cmb> <sync_host> <bounce_refused> <parity_p2p>
  *
  * <#p2p_fields> counts the P2P fields that follow, so that later versions
  * can add counters without breaking readers of this one. The counters are

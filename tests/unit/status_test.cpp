@@ -67,11 +67,20 @@ TEST(Status, Version120NamesBounceRefused) {
   EXPECT_TRUE(s.unknown_fields.empty());
 }
 
+TEST(Status, Version150NamesParityP2p) {
+  const auto s = parse("raid5_ls 3 AAA 8/8 idle 0 0 - 1 11 none 1 2 3 4 5 6 7 8 9 10");
+  ASSERT_EQ(s.p2p_counters.size(), 10U);
+  EXPECT_EQ(s.p2p_counters[4].first, "bounce_parity_bytes");
+  EXPECT_EQ(s.p2p_counters[9].first, "parity_p2p_bytes");
+  EXPECT_EQ(s.p2p_counters[9].second, 10U);
+  EXPECT_TRUE(s.unknown_fields.empty());
+}
+
 TEST(Status, NewerTargetsFieldsAreKeptUnnamed) {
-  const auto s = parse("raid0 2 A- 8/8 idle 0 0 - 1 12 none 1 2 3 4 5 6 7 8 9 x 11");
+  const auto s = parse("raid0 2 A- 8/8 idle 0 0 - 1 13 none 1 2 3 4 5 6 7 8 9 10 x 12");
   EXPECT_EQ(s.members[1], Health::Missing);
-  EXPECT_EQ(s.p2p_counters.size(), 9U);
-  EXPECT_EQ(s.unknown_fields, (std::vector<std::string>{"x", "11"}));
+  EXPECT_EQ(s.p2p_counters.size(), 10U);
+  EXPECT_EQ(s.unknown_fields, (std::vector<std::string>{"x", "12"}));
 }
 
 TEST(Status, ProviderOnly) {

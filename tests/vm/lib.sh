@@ -139,7 +139,7 @@ wait_sync() {
 # stat NAME COUNTER: a P2P byte counter of the INFO status, by name (the
 # counters follow the provider, field 11; man dm-raid-p2p(7), STATUS).
 STATS=(user_read user_write bounce_unreachable bounce_queue bounce_parity bounce_copy
-	sync_cmb sync_host bounce_refused)
+	sync_cmb sync_host bounce_refused parity_p2p)
 stat() {
 	local i
 	for i in "${!STATS[@]}"; do

@@ -10,12 +10,14 @@ namespace {
 
 // The counters after the provider: 1.0.0 had two bio counters, 1.1.0
 // counts bytes by path, 1.2.0 adds bytes retried after a member refused
-// P2P pages (see man/dm-raid-p2p.7).
+// P2P pages, 1.5.0 the P2P bytes raid4/5/6 computed parity from in place
+// (see man/dm-raid-p2p.7).
 constexpr std::array<std::string_view, 2> kCounters100{"p2p_bios", "p2p_fallback_bios"};
-constexpr std::array<std::string_view, 9> kCounters110{
+constexpr std::array<std::string_view, 10> kCounters110{
     "user_p2p_read_bytes", "user_p2p_write_bytes", "bounce_unreachable_bytes",
     "bounce_queue_bytes",  "bounce_parity_bytes",  "bounce_copy_bytes",
     "sync_cmb_bytes",      "sync_host_bytes",      "bounce_refused_bytes",
+    "parity_p2p_bytes",
 };
 constexpr std::size_t kFields100 = 1 + kCounters100.size();
 // The most members a table can have (RP_SB_MAX_MEMBERS).

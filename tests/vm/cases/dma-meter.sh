@@ -10,12 +10,12 @@
 # no metadata devices, so no superblock or bitmap I/O mixes in:
 #   raid0   rp-sw0..3: every byte goes to one member, all peer to peer;
 #   raid1   rp-sw0, rp-sw1: every byte written goes to both;
-#   raid5   rp-sw0..3, full-stripe writes: the stripe cache copies the
-#           data (bounce_parity) and does all member I/O from host memory:
-#           the data, its parity (1/3 more), and the reads md makes when
-#           it handles a stripe before all of its data has arrived (dm
-#           splits bios at chunks, as dm raid does), which no counter of
-#           ours sees: those come from the members' statistics;
+#   raid5   rp-sw0..3, full-stripe writes: whole P2P pages go to the
+#           members peer to peer (parity_p2p), and the stripe cache writes
+#           the parity (1/3 more) and the reads md makes when it handles
+#           a stripe before all of its data has arrived (dm splits bios
+#           at chunks, as dm raid does) from host memory: no counter of
+#           ours counts those reads, the members' statistics do;
 #   bounced raid1 rp-sw0, rp-far0, rp-nocmb0: the two members that cannot
 #           reach the buffer share one host copy of each write
 #           (bounce_unreachable counts it once), and both DMA it;
@@ -53,8 +53,8 @@ member_bytes() {
 
 # pass NAME RW BS: one phase: reset the counters, mark, move USER_MIB from
 # the P2P buffer; sets U (user bytes), B (bytes bounced for a member), PAR
-# (bytes the stripe cache copied) from the counters, and T (bytes the
-# members moved) from their statistics.
+# (bytes the stripe cache copied), PIP (bytes raid4/5/6 took in place) from
+# the counters, and T (bytes the members moved) from their statistics.
 pass() {
 	local user=user_write t0
 	[ "$2" = read ] && user=user_read
@@ -68,6 +68,7 @@ pass() {
 	U=$(stat "$1" "$user")
 	B=$(($(stat "$1" bounce_unreachable) + $(stat "$1" bounce_queue) + $(stat "$1" bounce_copy)))
 	PAR=$(stat "$1" bounce_parity)
+	PIP=$(stat "$1" parity_p2p)
 	T=$(($(member_bytes) - t0))
 	expect_eq "$1 $2: the counters saw every user byte" "$U" $((USER_MIB * MiB))
 }
@@ -97,10 +98,12 @@ pass m-raid1 read 64k
 expect m-raid1-read "$B" $((U - B))
 dmsetup remove m-raid1
 
-# raid5, full stripes (3 x 64 KiB): data and parity from the stripe cache.
+# raid5, full stripes (3 x 64 KiB): data peer to peer, parity from the
+# stripe cache.
 dma_array m-raid5 "0 $((PER * 3)) raid-p2p raid5_ls 2 128 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}"
 pass m-raid5 write 192k
-expect_eq "m-raid5 write: the stripe cache copied every byte" "$PAR" "$U"
+expect_eq "m-raid5 write: every page was taken in place" "$PIP" "$U"
+expect_eq "m-raid5 write: nothing copied through the stripe cache" "$PAR" 0
 log "m-raid5 write: the members moved $((T * 100 / U))% of the user bytes (data and parity: 133%)"
 expect m-raid5-write $((T - (U - PAR - B))) $((U - PAR - B))
 pass m-raid5 read 192k

@@ -4,8 +4,8 @@
 # once in a member's CMB and once in the CMB of a switch drive that is not
 # a member; p2pio checks O_DIRECT reads and writes byte for byte; the
 # counters in INFO status show the path: nothing bounced on linear, raid0,
-# raid1 and raid10, the user counters equal what fio moved, and raid4/5/6
-# copy writes through the stripe cache. The same fio job fails with
+# raid1, raid10 and raid4/5/6 (whose writes take whole P2P pages in place:
+# parity_p2p), and the user counters equal what fio moved. The same fio job fails with
 # EREMOTEIO on the mainline dm raid target. Then the cases that must
 # bounce: a provider the members cannot reach, a member on another root
 # port, a member whose queue takes no P2P pages (dm-linear under it); the
@@ -94,10 +94,11 @@ level_case() {
 		check "$name: user P2P reads = what fio read back ($want)" within_1pct $want "$(stat "$name" user_read)"
 		case $level in
 		raid4 | raid5* | raid6*)
-			check "$name: writes go through the stripe cache (bounce_parity >= $want)" \
-				test "$(stat "$name" bounce_parity)" -ge $want
-			bounced=$(($(stat "$name" bounce_unreachable) + $(stat "$name" bounce_queue)))
-			expect_eq "$name: nothing bounced for reachability" "$bounced" 0
+			check "$name: whole pages written in place (parity_p2p = $want)" \
+				within_1pct $want "$(stat "$name" parity_p2p)"
+			bounced=$(($(stat "$name" bounce_unreachable) + $(stat "$name" bounce_queue) +
+				$(stat "$name" bounce_parity)))
+			expect_eq "$name: nothing bounced through host memory" "$bounced" 0
 			;;
 		*)
 			bounced=$(($(stat "$name" bounce_unreachable) + $(stat "$name" bounce_queue) +
