@@ -9,8 +9,10 @@
  * table.c parses tables, superblock.c handles superblocks and status.c
  * reports.
  */
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "raid-p2p.h"
@@ -114,6 +116,32 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
+/*
+ * The most raid4/5/6 takes in one bio: raid5_make_request() tracks a bio's
+ * stripes in a bitmap of RAID5_MAX_REQ_STRIPES (256) bits, one per stripe
+ * page of at least 4 KiB, and md's own block device limits bios to that
+ * (raid5_set_limits(), which md does not call for dm).
+ */
+#define RS_RAID456_MAX_IO	(256 * (SZ_4K >> SECTOR_SHIFT))
+
+/*
+ * How raid4/5/6 bios are split: into whole stripes, as many as fit in
+ * RS_RAID456_MAX_IO, so that a full-stripe write reaches md in one bio and
+ * md computes its parity from the new data alone. Split at chunks (as dm
+ * raid does), md handles the stripe as soon as the first chunk arrives and
+ * reads old data or parity to compute it. Stripes wider than the limit
+ * are split at chunks, or at the limit.
+ */
+static sector_t rs_raid456_max_io(struct raid_set *rs)
+{
+	sector_t stripe = (sector_t)rs->p.chunk_sectors *
+			  (rs->raid_disks - rs->type->parity);
+
+	if (stripe <= RS_RAID456_MAX_IO)
+		return stripe * div64_u64(RS_RAID456_MAX_IO, stripe);
+	return min_t(sector_t, rs->p.chunk_sectors, RS_RAID456_MAX_IO);
+}
+
 /* Table values that md keeps in its own units. */
 static int rs_set_tunables(struct raid_set *rs)
 {
@@ -131,6 +159,8 @@ static int rs_set_tunables(struct raid_set *rs)
 	max_io = rs->p.chunk_sectors;
 	if (!max_io && rs_is(rs, RS_REDUNDANT))
 		max_io = mddev->bitmap_info.chunksize >> SECTOR_SHIFT;
+	if (rs_is(rs, RS_RAID45 | RS_RAID6))
+		max_io = rs_raid456_max_io(rs);
 	return dm_set_target_max_io_len(rs->ti, max_io);
 }
 

@@ -38,6 +38,9 @@ rp_vm_test(p2p-target cases/p2p-target.sh TIMEOUT 1200)
 rp_vm_test(p2p-rebuild cases/p2p-rebuild.sh TIMEOUT 900)
 rp_vm_test(p2p-faults cases/p2p-faults.sh TIMEOUT 900)
 rp_vm_test(p2p-mainline-md cases/p2p-mainline-md.sh TIMEOUT 600)
+# raid5 and raid6 with 4 MiB chunks take bios larger than md's 1 MiB from
+# drives without a transfer limit (QEMU nvme mdts=0).
+rp_vm_test(p2p-bigio cases/p2p-bigio.sh TIMEOUT 600 ARGS --nvme-opts mdts=0)
 # Random and mutated tables (tests/vm/cases/target-fuzz.sh): 200 here, 5,000
 # on the debug kernel (debug.target-fuzz, below).
 rp_vm_test(target-fuzz cases/target-fuzz.sh TIMEOUT 900)

@@ -12,10 +12,10 @@
 #   raid1   rp-sw0, rp-sw1: every byte written goes to both;
 #   raid5   rp-sw0..3, full-stripe writes: whole P2P pages go to the
 #           members peer to peer (parity_p2p), and the stripe cache writes
-#           the parity (1/3 more) and the reads md makes when it handles
-#           a stripe before all of its data has arrived (dm splits bios
-#           at chunks, as dm raid does) from host memory: no counter of
-#           ours counts those reads, the members' statistics do;
+#           the parity (1/3 more) from host memory; md reads nothing, as
+#           each full stripe reaches it in one bio (the members'
+#           statistics say so: no counter of ours counts md's reads);
+#   raid6   the same with two parity pages per two data pages;
 #   bounced raid1 rp-sw0, rp-far0, rp-nocmb0: the two members that cannot
 #           reach the buffer share one host copy of each write
 #           (bounce_unreachable counts it once), and both DMA it;
@@ -104,11 +104,19 @@ dma_array m-raid5 "0 $((PER * 3)) raid-p2p raid5_ls 2 128 nosync 4 - ${P[sw0]} -
 pass m-raid5 write 192k
 expect_eq "m-raid5 write: every page was taken in place" "$PIP" "$U"
 expect_eq "m-raid5 write: nothing copied through the stripe cache" "$PAR" 0
-log "m-raid5 write: the members moved $((T * 100 / U))% of the user bytes (data and parity: 133%)"
+expect_eq "m-raid5 write: the members moved data and parity only (4/3 of it)" "$T" $((U * 4 / 3))
 expect m-raid5-write $((T - (U - PAR - B))) $((U - PAR - B))
 pass m-raid5 read 192k
 expect m-raid5-read $((PAR + B)) $((U - PAR - B))
 dmsetup remove m-raid5
+
+# raid6, full stripes (2 x 64 KiB): P and Q from host memory.
+dma_array m-raid6 "0 $((PER * 2)) raid-p2p raid6_zr 2 128 nosync 4 - ${P[sw0]} - ${P[sw1]} - ${P[sw2]} - ${P[sw3]}"
+pass m-raid6 write 128k
+expect_eq "m-raid6 write: every page was taken in place" "$PIP" "$U"
+expect_eq "m-raid6 write: the members moved data, P and Q only (twice it)" "$T" $((U * 2))
+expect m-raid6-write $((T - (U - PAR - B))) $((U - PAR - B))
+dmsetup remove m-raid6
 
 # A raid1 with two members that cannot reach the buffer: one host copy per
 # write, DMA'd by both; reads from the mirror that can.
