@@ -47,7 +47,8 @@ expect_eq "one: own CMB" "$(j 'd["phases"][1]["own_cmb"]')" 4096
 expect_eq "one: peer CMB" "$(j 'd["phases"][1]["peer_cmb"]')" 4096
 expect_eq "two: a register BAR is other_bar" "$(j 'd["phases"][2]["other_bar"]')" 512
 expect_eq "total host RAM" "$(j 'd["total"]["host_ram"]')" 12288
-"$meter" "$dir/t" | grep -q '^one .* 8192 .* 4096 .* 4096 ' && ok "the table" || not_ok "the table"
+table=$("$meter" "$dir/t")
+if grep -q '^one .* 8192 .* 4096 .* 4096 ' <<<"$table"; then ok "the table"; else not_ok "the table: $table"; fi
 
 echo "one user=100000 host_ram=8192 cmb=8192 total=16384" >"$dir/good"
 "$meter" --check "$dir/good" "$dir/t" >"$dir/out" && ok "--check passes what agrees" ||
