@@ -133,6 +133,15 @@ for f in usr/bin/p2praid-tool usr/share/man/man8/p2praid-tool.8.gz \
 	check "p2praid-tool has $f" grep -qxF "$f" <<<"$tool_files"
 done
 check "p2praid-tool has no module sources" lacks '^usr/src/.' "$tool_files"
+# The units and the rule run the tool where the package puts it.
+unpacked=$(mktemp -d)
+dpkg-deb -x "$tool_deb" "$unpacked"
+for f in usr/lib/systemd/system/p2praid-monitor.service usr/lib/systemd/system/p2praid-degraded.service \
+	usr/lib/udev/rules.d/69-p2praid.rules; do
+	check "p2praid-tool's $f runs /usr/bin/p2praid-tool" \
+		grep -qE '(ExecStart=|RUN\+=")/usr/bin/p2praid-tool ' "$unpacked/$f"
+done
+rm -rf "$unpacked"
 tdeps=$(dpkg-deb -f "$tool_deb" Depends)
 check "p2praid-tool depends on libdevmapper (shlibs)" grep -qE 'libdevmapper1\.02\.1 \(>=' <<<"$tdeps"
 check "p2praid-tool depends on libstdc++6 (shlibs)" has 'libstdc\+\+6 \(>=' "$tdeps"

@@ -75,7 +75,7 @@ first() {
 # the phase (libdevmapper waits for it once it has seen it run).
 udev_boot() {
 	mkdir -p /run/udev/rules.d
-	sed "s#/usr/bin/p2praid-tool#$tool#" "$RP_TOP/udev/69-p2praid.rules" \
+	sed "s#@P2PRAID_TOOL@#$tool#" "$RP_TOP/udev/69-p2praid.rules.in" \
 		>/run/udev/rules.d/69-p2praid.rules
 	/lib/systemd/systemd-udevd --daemon || return 1
 	udevadm trigger --action=add --subsystem-match=block &&
