@@ -152,6 +152,22 @@ check "far member: its writes bounced ($w bytes, fio wrote $((SIZE_MIB * MiB)))"
 	test "$w" -ge $((SIZE_MIB * MiB))
 dmsetup remove p2p-farm
 
+# raid5 with a member on the separate root port: the whole pages it takes
+# in place go peer to peer to the switch members and bounce for rp-far0.
+# It resyncs first (no nosync), so that md's check can judge the parity.
+dm_create p2p-r5far "$(table raid5_ls 3 "1 64" sw0 sw1 far0)"
+wait_sync p2p-r5far
+dmsetup message p2p-r5far 0 p2p_reset_counters
+check "raid5 far member: fio verify" p2pfio /dev/mapper/p2p-r5far sw2
+show_stats p2p-r5far
+check "raid5 far member: pages taken in place" test "$(stat p2p-r5far parity_p2p)" -gt 0
+check "raid5 far member: its data bounced" test "$(stat p2p-r5far bounce_unreachable)" -gt 0
+check "raid5 far member: p2pio verify" "$P2PIO" -d /dev/mapper/p2p-r5far -p "$(rig_bdf rp-sw2)" -m rw -s 1M -b 128k -S 9
+dmsetup message p2p-r5far 0 check
+wait_sync p2p-r5far
+expect_eq "raid5 far member: md's check finds the parity right" "$(field p2p-r5far 6)" 0
+dmsetup remove p2p-r5far
+
 # A member whose queue takes no P2P pages: a dm-linear device over sw1p1.
 dm_create p2p-lin "0 $SECT linear ${P[sw1]} 0"
 P[lin]=/dev/mapper/p2p-lin
