@@ -121,14 +121,23 @@ check-all: check
 demo: rig rig-modules tool
 	tests/vm/vm-run -- tests/vm/demo.sh
 
-# BENCH_VM_ARGS: more vm-run options, e.g. --icount 3 for instruction-counted
-# CPU time (docs/benchmarks/README.md).
-BENCH_VM_ARGS ?=
+# The bench runs in the deterministic mode (docs/benchmarks/README.md):
+# guest CPU time counts instructions (--icount BENCH_ICOUNT; empty: plain
+# TCG) and kmemleak is off. BENCH_VM_ARGS: more vm-run options. A second
+# boot, under the DMA trace, runs the meter pass; the trace and its cells
+# are kept in $(BUILD)/bench-dma.*.
+BENCH_ICOUNT ?= 3
+BENCH_VM_ARGS ?= --no-kmemleak
+BENCH_RUN = tests/vm/vm-run --timeout 7200 $(if $(BENCH_ICOUNT),--icount $(BENCH_ICOUNT)) $(BENCH_VM_ARGS)
 # Results of the default kernel series in docs/benchmarks, of another
 # (RP_KERNEL=7.3) in docs/benchmarks/<series>.
 BENCH_OUT ?= docs/benchmarks$(if $(filter-out 6.12,$(RP_KERNEL)),/$(RP_KERNEL))
 bench: rig rig-modules tool
-	tests/vm/vm-run --timeout 3600 $(BENCH_VM_ARGS) -- tests/bench/rig-bench.sh $(BENCH_OUT)
+	$(BENCH_RUN) -- tests/bench/rig-bench.sh $(BENCH_OUT)
+	RP_BENCH_METER=$(abspath $(BUILD))/bench-dma.cells.json \
+		$(BENCH_RUN) --dma-trace $(BUILD)/bench-dma.trace -- tests/bench/rig-bench.sh $(BENCH_OUT)
+	tests/bench/meter-merge --icount '$(BENCH_ICOUNT)' $(BENCH_OUT)/results.json \
+		$(BUILD)/bench-dma.cells.json $(BUILD)/bench-dma.trace
 	tests/bench/report $(BENCH_OUT)/results.json
 
 # Where the CPU goes: raid-p2p and dm raid with host buffers under perf, in

@@ -19,6 +19,13 @@
 # run with perf into DIR (`make profile`) and writes, per run, NAME.dso.txt
 # (share of samples per kernel module and program) and NAME.sym.txt (per
 # symbol); the log shows each run's md and dm module shares.
+# RP_BENCH_METER=FILE: the meter pass instead (make bench runs it in a
+# second boot, under vm-run --dma-trace, so that tracing costs the timed
+# jobs nothing): the same arrays, and per target, buffer and workload one
+# fio job of RP_BENCH_METER_MIB (8) MiB, each a phase of the DMA trace;
+# the cells (their phases, the bytes fio moved) go to FILE, and
+# tests/bench/meter-merge adds what the drives moved through host RAM and
+# CMBs in each to results.json.
 # Every array spans all four drives; each target has its own partitions:
 #   p1 raid-p2p metadata  p2 raid-p2p data   p3 dm raid metadata
 #   p4 dm raid data       p5 md member       p6 raw / rebuild
@@ -43,8 +50,9 @@ DATA_MIB=48
 WORK=/tmp/bench
 mkdir -p "$WORK" "$OUT"
 SAMPLES=$WORK/samples.jsonl REBUILD=$WORK/rebuild.jsonl COUNTERS=$WORK/counters.jsonl
-COPIES=$WORK/copies.jsonl
-for f in "$SAMPLES" "$REBUILD" "$COUNTERS" "$COPIES"; do : >"$f"; done
+COPIES=$WORK/copies.jsonl METER=$WORK/meter.jsonl
+METER_MIB=${RP_BENCH_METER_MIB:-8}
+for f in "$SAMPLES" "$REBUILD" "$COUNTERS" "$COPIES" "$METER"; do : >"$f"; done
 T0=$SECONDS
 
 for m in dm-raid-p2p dm-raid md-mod raid0 raid1 raid10 raid456; do
@@ -150,6 +158,54 @@ run_bench() { # SPEC...
 		-b "${RP_BENCH_BUFFERS:-host,p2p}" "${PERF_ARGS[@]}" "$@"
 }
 
+METER_ONLY=${RP_BENCH_METER:-}
+[ -z "$METER_ONLY" ] || [ "${RP_DMA_TRACE:-}" = 1 ] ||
+	die "RP_BENCH_METER needs a DMA trace (vm-run --dma-trace)"
+# bench_or_meter SPEC...: the timed jobs, or in the meter pass the meter's.
+bench_or_meter() {
+	if [ -n "$METER_ONLY" ]; then meter_pass "$@"; else run_bench "$@"; fi
+}
+
+# meter_pass SPEC...: with a DMA trace (vm-run --dma-trace), per SPEC
+# (TARGET:LEVEL:DEV), buffer and workload, mark a phase of the trace
+# ("meter/TARGET/LEVEL/WORKLOAD/BUFFER") and run one fio job of METER_MIB
+# with the workload's block size and depth; record the mark, the bytes
+# fio moved and its error in $METER.
+meter_pass() {
+	[ "${RP_DMA_TRACE:-}" = 1 ] || return 0
+	local spec target level dev buf wl rw bs qd mark bytes err io
+	for spec in "$@"; do
+		IFS=: read -r target level dev <<<"$spec"
+		for buf in $(tr , ' ' <<<"${RP_BENCH_BUFFERS:-host,p2p}"); do
+			io=()
+			[ "$buf" = p2p ] && io=(--iomem="mmapshared:/sys/bus/pci/devices/$PROV/p2pmem/allocate")
+			for wl in $(tr , ' ' <<<"$WORKLOADS"); do
+				case $wl in
+				seq-read) rw=read bs=1M qd=8 ;;
+				seq-write) rw=write bs=1M qd=8 ;;
+				rand-read) rw=randread bs=4k qd=32 ;;
+				rand-write) rw=randwrite bs=4k qd=32 ;;
+				*) die "meter_pass: unknown workload $wl" ;;
+				esac
+				mark=meter/$target/$level/$wl/$buf
+				dma_mark "$mark"
+				fio --name=meter --filename="$dev" --rw=$rw --bs=$bs --iodepth=$qd \
+					--ioengine=libaio --direct=1 --size=${METER_MIB}M --norandommap \
+					--randrepeat=0 "${io[@]}" --output-format=json \
+					--output="$WORK/meter-fio.json" >/dev/null 2>&1 || true
+				bytes=$(jq '[.jobs[0].read.io_bytes, .jobs[0].write.io_bytes] | add' \
+					"$WORK/meter-fio.json" 2>/dev/null) || bytes=0
+				err=$(jq '.jobs[0].error' "$WORK/meter-fio.json" 2>/dev/null) || err=-1
+				jq -nc --arg mark "$mark" --arg t "$target" --arg l "$level" --arg w "$wl" \
+					--arg b "$buf" --argjson u "${bytes:-0}" --argjson e "${err:--1}" \
+					'{mark: $mark, target: $t, level: $l, workload: $w, buffer: $b,
+					  user_bytes: $u, errno: (if $e == 0 then null else $e end)}' >>"$METER"
+			done
+		done
+	done
+	dma_mark "meter/end/$level"
+}
+
 # perf_reports DIR: per perf.data in DIR, the shares by module and by
 # symbol, read here, where the kernel symbols match the samples (from a
 # copy of /proc/kallsyms, so that perf names the modules).
@@ -170,7 +226,8 @@ perf_reports() {
 
 log "partitions of ${DATA_MIB} MiB, repeats $REPEATS, ${RAMP}+${RUNTIME} s per job, P2P buffers in the CMB of rp-sw0 ($PROV)"
 all4=${DEV[sw0]}p6:${DEV[sw1]}p6:${DEV[sw2]}p6:${DEV[sw3]}p6
-[ "${RP_BENCH_RAW:-1}" = 0 ] || run_bench "raw:single:${DEV[sw0]}p6" "raw:all4:$all4"
+[ "${RP_BENCH_RAW:-1}" = 0 ] || [ -n "$METER_ONLY" ] ||
+	run_bench "raw:single:${DEV[sw0]}p6" "raw:all4:$all4"
 
 for level in $LEVELS; do
 	log "--- $level (after $((SECONDS - T0)) s)"
@@ -189,7 +246,7 @@ for level in $LEVELS; do
 		md_create "$level" "bench-$level"
 		specs+=("md:$level:/dev/md/bench-$level")
 	fi
-	run_bench "${specs[@]}"
+	bench_or_meter "${specs[@]}"
 	if [[ $TARGETS == *" raid-p2p "* ]]; then
 		p2p_counted "bp-$level" "$level"
 		dmsetup remove "bp-$level"
@@ -257,12 +314,12 @@ for level in $FAR_LEVELS; do
 		md_create "$level" "bench-$level-far0"
 		specs+=("md:$level-far0:/dev/md/bench-$level-far0")
 	fi
-	run_bench "${specs[@]}"
+	bench_or_meter "${specs[@]}"
 	p2p_counted "bp-$level-far0" "$level-far0"
-	copies "bp-$level-far0" "$level-far0" raid-p2p "/dev/mapper/bp-$level-far0"
+	[ -n "$METER_ONLY" ] || copies "bp-$level-far0" "$level-far0" raid-p2p "/dev/mapper/bp-$level-far0"
 	dmsetup remove "bp-$level-far0"
 	if [[ $TARGETS == *" md "* ]]; then
-		copies "bench-$level-far0" "$level-far0" md "/dev/md/bench-$level-far0"
+		[ -n "$METER_ONLY" ] || copies "bench-$level-far0" "$level-far0" md "/dev/md/bench-$level-far0"
 		md_remove "bench-$level-far0"
 	fi
 done
@@ -299,11 +356,16 @@ rebuild() { # PROVIDER NEW REP
 	dmsetup remove "$name"
 }
 for ((rep = 1; rep <= REPEATS; rep++)); do
-	[ "${RP_BENCH_REBUILD:-1}" = 0 ] && break
+	{ [ "${RP_BENCH_REBUILD:-1}" = 0 ] || [ -n "$METER_ONLY" ]; } && break
 	rebuild auto sw2 "$rep"
 	rebuild none sw3 "$rep"
 done
 
+if [ -n "$METER_ONLY" ]; then
+	jq -s . "$METER" >"$METER_ONLY"
+	log "wrote the meter pass's cells to $METER_ONLY after $((SECONDS - T0)) s"
+	exit 0
+fi
 jq -s . "$REBUILD" >"$WORK/rebuild.json"
 jq -s . "$COUNTERS" >"$WORK/counters.json"
 jq -s . "$COPIES" >"$WORK/copies.json"
