@@ -3,14 +3,9 @@
 # gets its meter pass's bytes, a failed job and a cell without a pass get
 # nulls, the top-level fields appear, and a phase missing from the trace
 # is refused.
-set -uo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-dir=$(mktemp -d "${TMPDIR:-/tmp}/meter-merge-selftest.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; fails=$((fails + 1)); }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi; }
+ST_NAME=meter-merge-selftest
+. "$here/../selftest-lib.sh"
 
 cat >"$dir/t.guest" <<'G'
 bar 0000:03:00.0 2 0x00000000f0000000 0x00000000f3ffffff
@@ -65,5 +60,4 @@ err=$("$here/meter-merge" "$dir/r0.json" "$dir/none.json" "$dir/t" 2>&1 >/dev/nu
 if grep -q "no cells" <<<"$err"; then ok "results without a meter pass are refused"
 else not_ok "results without a meter pass are refused: $err"; fi
 
-[ "$fails" -eq 0 ] || { echo "meter-merge-selftest: $fails check(s) failed" >&2; exit 1; }
-echo "meter-merge-selftest: all checks passed"
+finish

@@ -2,15 +2,10 @@
 # tests/vm/dma-meter on a made-up trace and guest report: each kind of
 # byte lands in its column and its phase, --check passes what agrees and
 # fails what does not, and bad input is refused with exit 2.
-set -uo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 meter=$here/dma-meter
-dir=$(mktemp -d "${TMPDIR:-/tmp}/dma-meter-selftest.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-fails=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; fails=$((fails + 1)); }
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi; }
+ST_NAME=dma-meter-selftest
+. "$here/../selftest-lib.sh"
 
 # Two drives: A (CMB 0xf0000000-0xf3ffffff) and B (CMB 0xec000000-...),
 # each with a register BAR 0.
@@ -87,5 +82,4 @@ refused "no guest report" "was the run given --dma-trace" "$meter" "$dir/nosuch"
 { cat "$dir/t"; echo "pci_nvme_map_addr addr zz"; } >"$dir/x" && cp "$dir/t.guest" "$dir/x.guest"
 refused "a trace line it cannot read" "cannot read 'pci_nvme_map_addr addr zz'" "$meter" "$dir/x"
 
-[ "$fails" -eq 0 ] || { echo "dma-meter-selftest: $fails check(s) failed" >&2; exit 1; }
-echo "dma-meter-selftest: all checks passed"
+finish
