@@ -205,7 +205,7 @@ power_cut() {
 DMA_MARKS=0
 dma_mark() {
 	[ "${RP_DMA_TRACE:-}" = 1 ] || die "dma_mark: no DMA trace (vm-run --dma-trace)"
-	local d bdf i start end flags ctrl=
+	local d bdf i start end ctrl=
 	DMA_MARKS=$((DMA_MARKS + 1))
 	for d in /sys/class/nvme/nvme*; do
 		[ -e "$d/device/resource" ] || continue
