@@ -109,6 +109,12 @@ cut_during() {
 			[ "$(stat "$a" user_write)" -eq 0 ] || die "$a: a host-memory run counted P2P writes"
 		fi
 	done
+	# md sets a region's bit on disk before it writes there: every array
+	# being written has some.
+	for a in "${WRITTEN[@]}"; do
+		check "$a: its bitmap marks regions dirty on disk ($(bitmap_dirty "$a") bits)" \
+			test "$(bitmap_dirty "$a")" -gt 0
+	done
 	printf '%s' "$status" >"$dir/cut-$1"
 	log "cutting the power during run $1"
 	power_cut
@@ -123,7 +129,11 @@ cut_while() {
 	for a in "${ARRAYS[@]}"; do
 		expect_eq "$a is in $2 ($1) when the power goes" "$(field "$a" 5)" "$1"
 	done
-	[ "$T_FAILS" -eq 0 ] || die "not every array is in $2"
+	if [ "$T_FAILS" -ne 0 ]; then
+		for a in "${ARRAYS[@]}"; do log "$a: $(dmsetup status "$a")"; done
+		dmesg | grep 'raid\|md' | tail -n 40 | sed 's/^/  dmesg| /'
+		die "not every array is in $2"
+	fi
 	echo "$2" >"$dir/expect"
 	cut_during "$3"
 }
