@@ -9,6 +9,7 @@
  * table.c parses tables, superblock.c handles superblocks and status.c
  * reports.
  */
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -124,15 +125,20 @@ nomem:
 #define RS_RAID456_MAX_IO	(256 * (SZ_4K >> SECTOR_SHIFT))
 
 /*
- * How raid4/5/6 bios are split: at chunks, as dm raid does, but never into
- * more than RS_RAID456_MAX_IO (chunks of 2 MiB and more). Whole stripes
- * would let md compute a full-stripe write's parity without reading, but
- * with them a raid6 cut off mid-write resynced in full, not only its
- * bitmap's dirty regions (vm.power-cut); until that is understood, the
- * chunk split stays.
+ * How raid4/5/6 bios are split: into whole stripes, as many as fit in
+ * RS_RAID456_MAX_IO, so that a full-stripe write reaches md in one bio and
+ * md computes its parity from the new data alone. Split at chunks (as dm
+ * raid does), md handles the stripe as soon as the first chunk arrives and
+ * reads old data or parity to compute it. Stripes wider than the limit
+ * are split at chunks, or at the limit.
  */
 static sector_t rs_raid456_max_io(struct raid_set *rs)
 {
+	sector_t stripe = (sector_t)rs->p.chunk_sectors *
+			  (rs->raid_disks - rs->type->parity);
+
+	if (stripe <= RS_RAID456_MAX_IO)
+		return stripe * div64_u64(RS_RAID456_MAX_IO, stripe);
 	return min_t(sector_t, rs->p.chunk_sectors, RS_RAID456_MAX_IO);
 }
 
