@@ -355,6 +355,14 @@ void check_name_free(dm::Client& client, const std::string& name) {
   }
 }
 
+// The array UUID in a device-mapper UUID that p2praid-tool set
+// (kUuidPrefix, then the UUID), normalised; nullopt for any other.
+std::optional<std::string> uuid_from_dm(std::string_view dm_uuid) {
+  const std::string_view prefix = dm::kUuidPrefix;
+  if (!dm_uuid.starts_with(prefix)) return std::nullopt;
+  return config::normal_uuid(dm_uuid.substr(prefix.size()));
+}
+
 // The array UUID in the members' superblocks, from the first member whose
 // superblock reads and decodes. The metadata partitions were zeroed, so any
 // superblock there is the new array's: the target generated the UUID and
@@ -1112,12 +1120,10 @@ int mkconf(const Env& env) {
   // drives would hide the drive that replaces one of them.
   cfg.devices.emplace_back(config::kAllDevices);
   for (const auto& d : dm::with_target_type(client->devices(), kType)) {
-    const std::string_view prefix = dm::kUuidPrefix;
-    const auto uuid = d.uuid.starts_with(prefix)
-                          ? config::normal_uuid(std::string_view(d.uuid).substr(prefix.size()))
-                          : std::nullopt;
+    const auto uuid = uuid_from_dm(d.uuid);
     if (!uuid) {
-      env.log.warn(text::escape(d.name) + ": its device-mapper UUID is not " + std::string(prefix) +
+      env.log.warn(text::escape(d.name) + ": its device-mapper UUID is not " +
+                   std::string(dm::kUuidPrefix) +
                    "<array UUID>: it was not started by p2praid-tool; left out of the config");
       continue;
     }
@@ -1341,10 +1347,7 @@ std::map<std::string, Watched> look(const Env& env, dm::Client& client, const bl
                                   : known      ? it->second.state.members[i]
                                                : data);
       }
-      const std::string_view prefix = dm::kUuidPrefix;
-      if (d.uuid.starts_with(prefix)) {
-        w.uuid = config::normal_uuid(std::string_view(d.uuid).substr(prefix.size())).value_or("");
-      }
+      w.uuid = uuid_from_dm(d.uuid).value_or("");
       out.emplace(d.name, std::move(w));
     } catch (const PermissionError&) {
       throw;
