@@ -81,25 +81,27 @@ DEVS=(- "${D[@]}" "${M[@]}" /dev/mapper/tl-small /dev/mapper/tl-far
 	/dev/mapper/tl-missing /dev/null 253:9999 0:0 "${TL_SW[0]}")
 
 RANDOM=$SEED
-pick() { local -n a=$1; printf '%s' "${a[RANDOM % ${#a[@]}]}"; }
+# pick ARRAY: a random element, in REPLY. Not in a $(...): bash reseeds
+# RANDOM in subshells, and the sequence would not follow the seed.
+pick() { local -n a=$1; REPLY=${a[RANDOM % ${#a[@]}]}; }
 
 # mutate: one change to the token array TOK.
 mutate() {
 	local n=${#TOK[@]} i j t
-	((n == 0)) && { TOK=("$(pick WORDS)"); return; }
+	((n == 0)) && { pick WORDS; TOK=("$REPLY"); return; }
 	i=$((RANDOM % n)) j=$((RANDOM % n))
 	case $((RANDOM % 10)) in
-	0 | 1) TOK[i]=$(pick NUMS) ;;
+	0 | 1) pick NUMS; TOK[i]=$REPLY ;;
 	2) TOK=("${TOK[@]:0:i}" "${TOK[@]:i+1}") ;;
 	3) TOK=("${TOK[@]:0:i}" "${TOK[i]}" "${TOK[@]:i}") ;;
-	4) TOK=("${TOK[@]:0:i}" "$(pick WORDS)" "${TOK[@]:i}") ;;
+	4) pick WORDS; TOK=("${TOK[@]:0:i}" "$REPLY" "${TOK[@]:i}") ;;
 	5) t=${TOK[i]} TOK[i]=${TOK[j]} TOK[j]=$t ;;
 	6) TOK=("${TOK[@]:0:i}") ;;
 	7) # a count (any number) off by one
 		for ((t = 0; t < n; t++)); do
 			j=$(((i + t) % n))
 			[[ ${TOK[j]} =~ ^[0-9]{1,9}$ ]] || continue
-			TOK[j]=$((TOK[j] + (RANDOM % 2) * 2 - 1))
+			TOK[j]=$((10#${TOK[j]} + (RANDOM % 2) * 2 - 1))
 			return
 		done
 		;;
@@ -107,7 +109,7 @@ mutate() {
 		for ((t = 0; t < n; t++)); do
 			j=$(((i + t) % n))
 			[[ ${TOK[j]} == /dev/* || ${TOK[j]} == - ]] || continue
-			if ((RANDOM % 2)); then TOK[j]=$(pick DEVS); else TOK[j]=${D[RANDOM % 4]}; fi
+			if ((RANDOM % 2)); then pick DEVS; TOK[j]=$REPLY; else TOK[j]=${D[RANDOM % 4]}; fi
 			return
 		done
 		;;
@@ -129,7 +131,7 @@ add_param() {
 	case $k in
 	sync | nosync | raid10_use_near_sets) TOK=("${TOK[@]:0:4}" "$k" "${TOK[@]:4}") ;;
 	write_mostly | rebuild) TOK=("${TOK[@]:0:4}" "$k" "$((RANDOM % 5))" "${TOK[@]:4}") ;;
-	*) TOK=("${TOK[@]:0:4}" "$k" "$(pick VALS)" "${TOK[@]:4}") ;;
+	*) pick VALS; TOK=("${TOK[@]:0:4}" "$k" "$REPLY" "${TOK[@]:4}") ;;
 	esac
 	TOK[2]=$((TOK[2] + ${#TOK[@]} - n0))
 }
@@ -137,10 +139,11 @@ add_param() {
 # random_table: words shaped like a table, to get past the head.
 random_table() {
 	local np=$((1 + RANDOM % 5)) nd=$((RANDOM % 6)) w
-	TOK=("$((L * (1 + RANDOM % 3)))" "$(pick TYPES)" "$np")
-	for ((w = 0; w < np; w++)); do TOK+=("$(pick WORDS)"); done
+	pick TYPES
+	TOK=("$((L * (1 + RANDOM % 3)))" "$REPLY" "$np")
+	for ((w = 0; w < np; w++)); do pick WORDS; TOK+=("$REPLY"); done
 	TOK+=("$nd")
-	for ((w = 0; w < 2 * nd + RANDOM % 3 - 1; w++)); do TOK+=("$(pick DEVS)"); done
+	for ((w = 0; w < 2 * nd + RANDOM % 3 - 1; w++)); do pick DEVS; TOK+=("$REPLY"); done
 }
 
 # The seeds themselves load, or the mutations start from nothing.
