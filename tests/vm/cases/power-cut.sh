@@ -91,7 +91,7 @@ writers() {
 # cut_during RUN: let the writers run for a random 2 to 6 s, check that they all
 # still write, record the moment, and cut the power.
 cut_during() {
-	local p a status=""
+	local p a n status=""
 	sleep $((2 + RANDOM % 5)).$((RANDOM % 10))
 	for p in "${PIDS[@]}"; do
 		kill -0 "$p" 2>/dev/null || {
@@ -112,8 +112,8 @@ cut_during() {
 	# md sets a region's bit on disk before it writes there: every array
 	# being written has some.
 	for a in "${WRITTEN[@]}"; do
-		check "$a: its bitmap marks regions dirty on disk ($(bitmap_dirty "$a") bits)" \
-			test "$(bitmap_dirty "$a")" -gt 0
+		n=$(bitmap_dirty "$a")
+		check "$a: its bitmap marks regions dirty on disk ($n bits)" test "$n" -gt 0
 	done
 	printf '%s' "$status" >"$dir/cut-$1"
 	log "cutting the power during run $1"
