@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -1506,6 +1507,191 @@ TEST(Monitor, RejectsABadDelay) {
   const auto res = run_cli({"monitor", "--delay", "0"});
   EXPECT_EQ(res.status, 3) << res.err;
   EXPECT_NE(res.err.find("--delay"), std::string::npos) << res.err;
+}
+
+// --- monitor: spares= -------------------------------------------------------------
+
+// An ARRAY line for r1 with `words`, and a POLICY allocate of spare-group pool.
+std::string spares_conf(const std::string& words) {
+  return "ARRAY r1 uuid=" + std::string(kUuid7) + " " + words +
+         "\nPOLICY action=allocate spare-group=pool\n";
+}
+
+// Runs monitor with config `conf` (and `args`) for `looks` looks at `r`;
+// before look N (from 2) `before_look(N)` changes what it sees.
+Result monitor_looks(Running& r, const std::string& conf, unsigned looks,
+                     const std::function<void(unsigned)>& before_look = {},
+                     const std::vector<std::string>& args = {}) {
+  auto* dm = &r.dm;
+  dm->on_wait = [dm, looks, before_look]() {
+    if (dm->waits >= looks) return dm::Client::Wake::Interrupted;
+    if (before_look) before_look(dm->waits + 1);
+    return dm::Client::Wake::Timeout;
+  };
+  const ConfigFile file(conf);
+  std::vector<std::string> cli{"--config", file.path(), "monitor", "--delay", "5"};
+  cli.insert(cli.end(), args.begin(), args.end());
+  return run_cli(on_switch4(cli), &r.dm, &r.devs);
+}
+
+// nvme2n1 and nvme3n1, the drives beside r1's, are spares while blank.
+void spoil(Running& r, const std::string& disk) {
+  r.devs.contents["/dev/" + disk] = {1};
+}
+
+TEST(Monitor, ReportsASpareShortfallOnceAndRunsTheProgram) {
+  auto r = running_raid1(2, "");
+  spoil(r, "nvme3n1");
+  // Not a ConfigFile: monitor_looks writes the config to that file's path.
+  const auto tmp = std::filesystem::temp_directory_path();
+  const auto log = tmp / ("p2praid-monitor-" + std::to_string(::getpid()) + ".log");
+  const auto program = tmp / ("p2praid-monitor-" + std::to_string(::getpid()) + ".sh");
+  std::ofstream(program) << "#!/bin/sh\necho \"$@\" >>" << log.string() << "\n";
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  const auto res = monitor_looks(r, spares_conf("spares=2 spare-group=pool"), 3, {},
+                                 {"--program", program.string()});
+  std::filesystem::remove(program);
+  ASSERT_EQ(res.status, 0) << res.err;
+  EXPECT_EQ(
+      lines_of(res.out),
+      std::vector<std::string>{
+          "SparesMissing r1: has 1 of the 2 spares its ARRAY line asks for (spare-group pool)"});
+  EXPECT_EQ(r.dm.waits, 3U);
+  EXPECT_EQ(lines_of(read_text(log)), std::vector<std::string>{"SparesMissing r1"});
+  std::filesystem::remove(log);
+  EXPECT_TRUE(r.dm.reloads.empty());
+}
+
+// Both drives beside r1's are spares; spares=3 is the control.
+TEST(Monitor, ReportsNoShortfallWithEnoughSpares) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"spares=2 spare-group=pool", ""},
+      {"spares=1 spare-group=pool", ""},
+      {"spares=3 spare-group=pool",
+       "SparesMissing r1: has 2 of the 3 spares its ARRAY line asks for (spare-group pool)\n"},
+  };
+  for (const auto& [words, out] : cases) {
+    auto r = running_raid1(2, "");
+    const auto res = monitor_looks(r, spares_conf(words), 3);
+    ASSERT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out, out) << words;
+    EXPECT_EQ(r.dm.waits, 3U);
+  }
+}
+
+TEST(Monitor, ReportsASpareShortfallAgainAfterTheCountRecovered) {
+  auto r = running_raid1(2, "");
+  spoil(r, "nvme2n1");
+  spoil(r, "nvme3n1");
+  // Short at looks 1 and 2, enough at 3, short again at 4 and 5.
+  const auto res = monitor_looks(r, spares_conf("spares=1 spare-group=pool"), 5, [&r](unsigned n) {
+    if (n == 3) r.devs.contents.erase("/dev/nvme3n1");
+    if (n == 4) spoil(r, "nvme3n1");
+  });
+  ASSERT_EQ(res.status, 0) << res.err;
+  const std::string line =
+      "SparesMissing r1: has 0 of the 1 spare its ARRAY line asks for (spare-group pool)";
+  EXPECT_EQ(lines_of(res.out), (std::vector<std::string>{line, line}));
+  EXPECT_EQ(r.dm.waits, 5U);
+}
+
+// No drive is a spare; spares=1 is the control.
+TEST(Monitor, ReportsNoShortfallWithoutSpares) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"spare-group=pool", ""},
+      {"spares=0 spare-group=pool", ""},
+      {"spares=1 spare-group=pool",
+       "SparesMissing r1: has 0 of the 1 spare its ARRAY line asks for (spare-group pool)\n"},
+  };
+  for (const auto& [words, out] : cases) {
+    auto r = running_raid1(2, "");
+    spoil(r, "nvme2n1");
+    spoil(r, "nvme3n1");
+    const auto res = monitor_looks(r, spares_conf(words), 2);
+    ASSERT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out, out) << words;
+  }
+}
+
+TEST(Monitor, ReportsTheShortfallOfAnArrayThatAppears) {
+  auto r = running_raid1(2, "");
+  spoil(r, "nvme3n1");
+  const auto r1 = r.dm.devices.front();
+  r.dm.devices.clear();
+  const auto res =
+      monitor_looks(r, spares_conf("spares=2 spare-group=pool"), 3, [&r, &r1](unsigned n) {
+        if (n == 2) r.dm.devices.push_back(r1);
+      });
+  ASSERT_EQ(res.status, 0) << res.err;
+  EXPECT_EQ(lines_of(res.out),
+            (std::vector<std::string>{
+                "NewArray r1",
+                "SparesMissing r1: has 1 of the 2 spares its ARRAY line asks for (spare-group "
+                "pool)"}));
+}
+
+// Spares come from the POLICY allocate that covers the array, as allocate
+// takes them; the drives are blank.
+TEST(Monitor, OneshotCountsTheSparesOfThePolicyThatCoversTheArray) {
+  const std::string array = "ARRAY r1 uuid=" + std::string(kUuid7) + " spares=1";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {array + "\n", "no spare-group"},
+      {array + "\nPOLICY action=allocate spare-group=pool\n", "no spare-group"},
+      {array + " spare-group=pool\nPOLICY action=none spare-group=pool\n",
+       "spare-group pool, which no POLICY action=allocate serves"},
+      {array + " spare-group=pool\nPOLICY action=allocate spare-group=pool path=/dev/sd*\n",
+       "spare-group pool"},
+      {array + "\nPOLICY action=allocate path=/dev/nvme*\n", ""},
+  };
+  for (const auto& [conf, pool] : cases) {
+    auto r = running_raid1(2, "");
+    const ConfigFile file(conf);
+    const auto res =
+        run_cli(on_switch4({"--config", file.path(), "monitor", "--oneshot"}), &r.dm, &r.devs);
+    ASSERT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out, pool.empty() ? ""
+                                    : "SparesMissing r1: has 0 of the 1 spare its ARRAY line asks "
+                                      "for (" +
+                                          pool + ")\n")
+        << conf;
+    EXPECT_EQ(r.dm.waits, 0U);
+  }
+}
+
+TEST(Monitor, ASpareItPutsInIsASpareNoMore) {
+  auto r = failing_raid1();  // nvme2n1, nvme3n1 and nvme4n1 are blank
+  const ConfigFile conf(spares_conf("spares=3 spare-group=pool"));
+  const auto res = run_cli(on_switch4({"--config", conf.path(), "monitor"}), &r.dm, &r.devs);
+  ASSERT_EQ(res.status, 0) << res.err;
+  const auto out = lines_of(res.out);
+  ASSERT_EQ(out.size(), 3U) << res.out;
+  EXPECT_EQ(out[0], "Fail r1 /dev/nvme1n1p2: member 1 failed");
+  EXPECT_EQ(out[1].rfind("MoveSpare r1 /dev/nvme2n1: member 1", 0), 0U) << out[1];
+  EXPECT_EQ(out[2],
+            "SparesMissing r1: has 2 of the 3 spares its ARRAY line asks for (spare-group pool)");
+}
+
+TEST(MonitorEvents, SpareShortfalls) {
+  const monitor::SpareCount enough{2, 2, "spare-group g"};
+  const monitor::SpareCount one{2, 1, "spare-group g"};
+  const monitor::SpareCount none{2, 0, "spare-group g"};
+  const auto lines = [](const std::vector<monitor::Event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.line());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const std::string missing =
+      "SparesMissing r1: has 1 of the 2 spares its ARRAY line asks for "
+      "(spare-group g)";
+  EXPECT_EQ(lines(monitor::spare_shortfalls({}, {{"r1", enough}})), V{});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({}, {{"r1", one}})), V{missing});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({{"r1", enough}}, {{"r1", one}})), V{missing});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({{"r1", one}}, {{"r1", one}})), V{});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({{"r1", one}}, {{"r1", none}})), V{});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({{"r1", none}}, {{"r1", enough}})), V{});
+  EXPECT_EQ(lines(monitor::spare_shortfalls({{"r2", one}}, {{"r1", one}})), V{missing});
+  EXPECT_EQ(monitor::spare_shortfalls({}, {{"r1", one}}).front().member, "");
 }
 
 TEST(MonitorEvents, Changes) {

@@ -553,8 +553,8 @@ void setup_monitor(CLI::App& app, Options& o) {
                  "event, the member device as arguments (as mdadm --monitor --program)")
       ->type_name("PROGRAM");
   app.add_flag("-1,--oneshot", a.oneshot,
-               "Look once: report degraded arrays, put in spares where the config says "
-               "allocate, and exit");
+               "Look once: report degraded arrays and arrays short of spares, put in spares "
+               "where the config says allocate, and exit");
   app.add_option("-d,--delay", a.delay_seconds,
                  "Look again after SECONDS without an event (for arrays that appear and spares "
                  "that turn up)")
@@ -719,7 +719,8 @@ constexpr std::array<Command, 15> kCommands{{
      "degraded), Fail (a member failed or went missing), RebuildStarted and RebuildFinished (a "
      "resync, rebuild or reshape), SpareActive (a rebuilt member is in sync), MoveSpare (a "
      "spare was put in) and SparesMissing (a member is out of service and no spare can be put "
-     "in); --program runs on each. With a config file whose POLICY action=allocate covers the "
+     "in, or an array has fewer spares than its ARRAY line's spares= asks for); --program runs "
+     "on each. With a config file whose POLICY action=allocate covers the "
      "array (the POLICY of the spare-group of its ARRAY line, or a POLICY without a "
      "spare-group for an array without one), a failed or missing member is replaced as "
      "'replace' does, once the array is idle, on a spare: a whole NVMe namespace that the "
@@ -728,8 +729,14 @@ constexpr std::array<Command, 15> kCommands{{
      "members in service is taken, then the first by name. A member without a spare is "
      "reported once as SparesMissing and a spare looked for again at every look; when putting "
      "one in fails, that is reported as SparesMissing and no other spare is tried until the "
-     "member is back in service. Runs until SIGTERM, SIGINT or SIGHUP, then exits 0; the systemd "
-     "unit "
+     "member is back in service. An array whose ARRAY line says spares=N (N above 0) should "
+     "have N such spares available, from the POLICY action=allocate that covers it (with no "
+     "such POLICY, it has none). They are counted at every look, after spares are put in (a "
+     "spare put in is a member, no longer a spare). When fewer than N are available, the "
+     "array is reported as SparesMissing, without a member: once when monitor first sees the "
+     "shortfall (at the first look, or when the array appears), and again only after the "
+     "count has reached N and then dropped below it. Runs until SIGTERM, SIGINT or SIGHUP, "
+     "then exits 0; the systemd unit "
      "p2praid-monitor.service runs it. Needs root and, to put in spares, sfdisk.",
      setup_monitor, run_monitor},
 }};

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <memory>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -1380,13 +1381,19 @@ void report(const Env& env, const monitor::Event& e) {
   }
 }
 
-// The POLICY action=allocate that gives `w` its spares: the one of the
-// array's spare-group (its ARRAY line, by UUID or else by name), or, for an
-// array without one, a POLICY without a spare-group.
-const config::Policy* allocate_policy(const std::optional<config::Config>& cfg, const Watched& w) {
+// The ARRAY line of `w`: by UUID, or else by name; nullptr if none.
+const config::Array* array_line(const std::optional<config::Config>& cfg, const Watched& w) {
   if (!cfg) return nullptr;
   const auto* line = w.uuid.empty() ? nullptr : cfg->find_uuid(w.uuid);
-  if (line == nullptr) line = cfg->find_name(w.state.name);
+  return line != nullptr ? line : cfg->find_name(w.state.name);
+}
+
+// The POLICY action=allocate that gives `w` its spares: the one of the
+// array's spare-group (its ARRAY line), or, for an array without one, a
+// POLICY without a spare-group.
+const config::Policy* allocate_policy(const std::optional<config::Config>& cfg, const Watched& w) {
+  if (!cfg) return nullptr;
+  const auto* line = array_line(cfg, w);
   const auto group = line != nullptr ? line->spare_group : std::nullopt;
   for (const auto& p : cfg->policies) {
     if (p.action == config::Action::Allocate && p.spare_group == group) return &p;
@@ -1428,6 +1435,23 @@ std::vector<std::string> spares(const Env& env, dm::Client& client, blk::Devices
   return out;
 }
 
+// The spares of POLICY `p` that allocate may put in for `w`, nearest to
+// its members in service first.
+std::vector<monitor::Candidate> candidates(const Env& env, dm::Client& client, blk::Devices& devs,
+                                           const std::vector<blk::BlockDevice>& all,
+                                           const topo::Topology& topology, const Watched& w,
+                                           const config::Policy& p) {
+  const auto data_sectors =
+      member_data_sectors(env, w.table, all, devs, newest_record(env, devs, all, w.table));
+  std::vector<std::string> members;
+  for (std::size_t i = 0; i < w.table.devices.size() && i < w.state.health.size(); ++i) {
+    const auto* b = names::find(devs, all, w.table.devices[i].data);
+    if (b != nullptr && w.state.health[i] == status::Health::InSync) members.push_back(b->disk);
+  }
+  return monitor::rank_spares(topology, members,
+                              spares(env, client, devs, all, topology, p, w, data_sectors));
+}
+
 // Rebuilds member `slot` of `w` on the nearest spare of POLICY `p`, with
 // replace. Returns the event to report: MoveSpare, or SparesMissing.
 monitor::Event allocate(const Env& env, dm::Client& client, const Watched& w, std::size_t slot,
@@ -1437,15 +1461,7 @@ monitor::Event allocate(const Env& env, dm::Client& client, const Watched& w, st
   const auto all = devs->list();
   const auto reader = env.services.sysfs(env.sysfs_root);
   const auto topology = topo::load_topology(*reader);
-  const auto data_sectors =
-      member_data_sectors(env, w.table, all, *devs, newest_record(env, *devs, all, w.table));
-  std::vector<std::string> members;
-  for (std::size_t i = 0; i < w.table.devices.size() && i < w.state.health.size(); ++i) {
-    const auto* b = names::find(*devs, all, w.table.devices[i].data);
-    if (b != nullptr && w.state.health[i] == status::Health::InSync) members.push_back(b->disk);
-  }
-  const auto free = monitor::rank_spares(
-      topology, members, spares(env, client, *devs, all, topology, p, w, data_sectors));
+  const auto free = candidates(env, client, *devs, all, topology, w, p);
   const std::string member = w.state.members.at(slot);
   if (free.empty()) {
     std::string paths;
@@ -1527,6 +1543,58 @@ void serve_spares(const Env& env, dm::Client& client, const std::optional<config
   }
 }
 
+// Where the spares of the array of ARRAY line `line` are counted, for
+// SparesMissing: "spare-group pool0".
+std::string pool_words(const config::Array& line, const config::Policy* policy) {
+  if (line.spare_group) {
+    return "spare-group " + *line.spare_group +
+           (policy != nullptr ? "" : ", which no POLICY action=allocate serves");
+  }
+  return policy != nullptr ? "the POLICY action=allocate without spare-group" : "no spare-group";
+}
+
+// The spares of every array whose ARRAY line says spares=N (N > 0): the
+// ones allocate could put in for it now, none without a POLICY allocate
+// for it. An array whose spares cannot be counted keeps the count of the
+// look before (if any), so that a passing error reports nothing.
+monitor::SpareCounts count_spares(const Env& env, dm::Client& client,
+                                  const std::optional<config::Config>& cfg,
+                                  const std::map<std::string, Watched>& now,
+                                  const monitor::SpareCounts& before) {
+  monitor::SpareCounts out;
+  // The block devices and the topology, read for the first array that has
+  // a pool.
+  std::unique_ptr<blk::Devices> devs;
+  std::vector<blk::BlockDevice> all;
+  topo::Topology topology;
+  for (const auto& [name, w] : now) {
+    const auto* line = array_line(cfg, w);
+    if (line == nullptr || line->spares.value_or(0) == 0) continue;
+    const auto* policy = allocate_policy(cfg, w);
+    monitor::SpareCount count{*line->spares, 0, pool_words(*line, policy)};
+    try {
+      if (policy != nullptr) {
+        if (!devs) {
+          auto fresh = env.services.devices(env.sysfs_root);
+          all = fresh->list();
+          topology = topo::load_topology(*env.services.sysfs(env.sysfs_root));
+          devs = std::move(fresh);
+        }
+        count.available =
+            static_cast<unsigned>(candidates(env, client, *devs, all, topology, w, *policy).size());
+      }
+    } catch (const PermissionError&) {
+      throw;
+    } catch (const CommandError& e) {
+      env.log.warn(name + ": cannot count its spares: " + e.what());
+      if (const auto it = before.find(name); it != before.end()) out.emplace(*it);
+      continue;
+    }
+    out.emplace(name, std::move(count));
+  }
+  return out;
+}
+
 }  // namespace
 
 int monitor(const Env& env) {
@@ -1536,6 +1604,7 @@ int monitor(const Env& env) {
   if (!o.oneshot) catch_stop_signals();
   std::map<std::string, Watched> before;
   std::map<std::string, Unserved> unserved;
+  monitor::SpareCounts counted;
   bool first = true;
   for (;;) {
     client->arm_events();  // before the look: an event during it wakes the wait
@@ -1543,7 +1612,11 @@ int monitor(const Env& env) {
     auto now = look(env, *client, *devs, devs->list(), before);
     for (const auto& e : monitor::changes(states(before), states(now), first)) report(env, e);
     serve_spares(env, *client, cfg, now, unserved);
+    // After serve_spares: a spare it put in counts no more.
+    auto counts = count_spares(env, *client, cfg, now, counted);
+    for (const auto& e : monitor::spare_shortfalls(counted, counts)) report(env, e);
     before = std::move(now);
+    counted = std::move(counts);
     first = false;
     if (o.oneshot) return 0;
     const auto wake = client->wait_events(std::chrono::seconds(o.delay_seconds));

@@ -229,8 +229,10 @@ void config_file(std::ostream& out) {
        "array is not found, or whose level= is not the members' level, fails assemble (exit "
        "5) after the other arrays are started. devices= leaves out the members none of its "
        "globs match (as DEVICE does). spare-group= names the POLICY pool that monitor takes "
-       "the array's spares from. spares= (0 to 253), how many spares the array should have, "
-       "is checked and not acted on yet."},
+       "the array's spares from. spares= (0 to 253) is how many spares the array should have: "
+       "monitor reports SparesMissing for the array when fewer spares of its pool are "
+       "available (see monitor); without spares=, or with spares=0, monitor does not count "
+       "them."},
       {"POLICY action=none|allocate [spare-group=GROUP] [path=GLOB[,GLOB...]]",
        "What monitor may do with spare drives: none, nothing; allocate, put a spare of the "
        "pool spare-group in for a failed or missing member of an array of that spare-group (a "

@@ -74,6 +74,31 @@ std::vector<Event> changes(const Snapshot& before, const Snapshot& now, bool fir
   return out;
 }
 
+namespace {
+
+bool short_of_spares(const SpareCount& c) {
+  return c.available < c.wanted;
+}
+
+// "has 1 of the 2 spares its ARRAY line asks for (spare-group pool0)".
+std::string shortfall_words(const SpareCount& c) {
+  return "has " + std::to_string(c.available) + " of the " + std::to_string(c.wanted) +
+         (c.wanted == 1 ? " spare" : " spares") + " its ARRAY line asks for (" + c.pool + ")";
+}
+
+}  // namespace
+
+std::vector<Event> spare_shortfalls(const SpareCounts& before, const SpareCounts& now) {
+  std::vector<Event> out;
+  for (const auto& [name, is] : now) {
+    if (!short_of_spares(is)) continue;
+    const auto it = before.find(name);
+    if (it != before.end() && short_of_spares(it->second)) continue;  // reported already
+    out.push_back({"SparesMissing", name, "", shortfall_words(is)});
+  }
+  return out;
+}
+
 std::vector<std::size_t> failed_members(const ArrayState& array) {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < array.health.size(); ++i) {

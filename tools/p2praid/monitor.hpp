@@ -44,6 +44,23 @@ struct Event {
 // DegradedArray, not as NewArray).
 std::vector<Event> changes(const Snapshot& before, const Snapshot& now, bool first);
 
+// An array whose ARRAY line says spares=N (N > 0), as one look found it.
+struct SpareCount {
+  unsigned wanted = 0;     // N
+  unsigned available = 0;  // the spares that allocate could put in for it now
+  std::string pool;        // where they were counted, for people: "spare-group pool0"
+};
+
+// By device-mapper name.
+using SpareCounts = std::map<std::string, SpareCount>;
+
+// SparesMissing for every array of `now` with fewer spares available than
+// it wants, unless `before` (the look before) found it short already: once
+// when a shortfall is first seen (an array that `before` does not have: at
+// the first look, or one that appeared), and again only after the count
+// has recovered and dropped again.
+std::vector<Event> spare_shortfalls(const SpareCounts& before, const SpareCounts& now);
+
 // Members out of service (failed or missing), by index.
 std::vector<std::size_t> failed_members(const ArrayState& array);
 
