@@ -80,6 +80,48 @@ int rs_p2p_advertise(struct raid_set *rs)
 }
 
 /*
+ * The resync provider's driver is about to let go of it (unbind, or PCI
+ * removal, hot or by sysfs). md's resync buffers hold pages of its P2P
+ * memory, and the unbind waits in memunmap_pages() until every page is
+ * back, which would be when the resync ends; a provider that is not a
+ * member would even stay in use. So: resync and rebuild take host memory
+ * from now on, and a sync in progress is stopped, which frees its
+ * buffers, and started again from its checkpoint. This runs before the
+ * driver's remove(), while the provider still answers, so the in-flight
+ * resync I/O completes and no member is failed for it. A new table load
+ * picks a provider again.
+ */
+static int rs_p2p_provider_notify(struct notifier_block *nb,
+				  unsigned long action, void *data)
+{
+	struct raid_set *rs = container_of(nb, struct raid_set, p2p_nb);
+	struct mddev *mddev = &rs->md;
+	struct device *dev = data;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER ||
+	    dev != &rs->sync_provider->dev ||
+	    !READ_ONCE(mddev->p2p.sync_provider))
+		return NOTIFY_DONE;
+
+	WRITE_ONCE(mddev->p2p.sync_provider, NULL);
+	DMWARN("%s: resync through host memory: p2p_provider %s is going away",
+	       dm_table_device_name(rs->ti->table), pci_name(rs->sync_provider));
+	mddev_lock_nointr(mddev);
+	/* Frozen (suspend, or a stop under way): whoever froze it stops it. */
+	if (test_bit(MD_RECOVERY_RUNNING, &mddev->recovery) &&
+	    !test_bit(MD_RECOVERY_FROZEN, &mddev->recovery)) {
+		md_idle_sync_thread(mddev);
+		if (!test_bit(MD_RECOVERY_FROZEN, &mddev->recovery) &&
+		    !test_bit(RS_FROZEN, &rs->flags)) {
+			set_bit(MD_RECOVERY_NEEDED, &mddev->recovery);
+			md_wakeup_thread(mddev->thread);
+		}
+	}
+	mddev_unlock(mddev);
+	return NOTIFY_OK;
+}
+
+/*
  * raid1 and raid10 resync and rebuild through buffers in P2P memory that
  * every member reaches: the table's p2p_provider, or with "auto" the
  * nearest published one (md-p2p picks it). Without one, they use host
@@ -114,8 +156,24 @@ void rs_p2p_pick_sync_provider(struct raid_set *rs)
 			DMINFO("%s: resync through host memory: %s", name, why);
 		return;
 	}
+	/* Not fatal: without the watch, an unbind waits for the resync. */
+	rs->p2p_nb.notifier_call = rs_p2p_provider_notify;
+	if (bus_register_notifier(&pci_bus_type, &rs->p2p_nb))
+		rs->p2p_nb.notifier_call = NULL;
 	DMINFO("%s: resync through the P2P memory of %s", name, pci_name(provider));
+	rs->sync_provider = provider;
 	rs->md.p2p.sync_provider = provider;
+}
+
+/* Drop the watch and the reference; no lock of the array may be held. */
+void rs_p2p_put_sync_provider(struct raid_set *rs)
+{
+	if (rs->p2p_nb.notifier_call)
+		bus_unregister_notifier(&pci_bus_type, &rs->p2p_nb);
+	rs->p2p_nb.notifier_call = NULL;
+	rs->md.p2p.sync_provider = NULL;
+	pci_dev_put(rs->sync_provider);
+	rs->sync_provider = NULL;
 }
 
 /* The provider of resync buffers in use, for INFO status. */

@@ -133,6 +133,8 @@ struct raid_set {
 	unsigned long flags;		/* enum rs_flag bits */
 	bool has_meta;			/* members have metadata devices */
 	struct list_head live;		/* on p2p.c's list once resumed */
+	struct pci_dev *sync_provider;	/* md.p2p.sync_provider's reference */
+	struct notifier_block p2p_nb;	/* watches sync_provider's driver */
 	unsigned int raid_disks;
 	struct mddev md;
 	struct raid_dev dev[] __counted_by(raid_disks);
@@ -181,6 +183,7 @@ void rs_super_sync(struct mddev *mddev, struct md_rdev *rdev);
 /* p2p.c */
 int rs_p2p_advertise(struct raid_set *rs);
 void rs_p2p_pick_sync_provider(struct raid_set *rs);
+void rs_p2p_put_sync_provider(struct raid_set *rs);
 const char *rs_p2p_provider_in_use(struct raid_set *rs);
 u64 rs_p2p_stat(struct raid_set *rs, enum md_p2p_stat stat);
 void rs_p2p_emit_stats(struct raid_set *rs, char *result, unsigned int maxlen,

@@ -49,7 +49,7 @@ static void rs_free(struct raid_set *rs)
 
 	/* md_error() may have queued it, even from within md_run(). */
 	flush_work(&rs->md.event_work);
-	pci_dev_put(rs->md.p2p.sync_provider);
+	rs_p2p_put_sync_provider(rs);
 
 	for (i = 0; i < rs->raid_disks; i++) {
 		struct raid_dev *rd = &rs->dev[i];
@@ -500,7 +500,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 5, 0},
+	.version = {1, 5, 1},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,

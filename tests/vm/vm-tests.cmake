@@ -108,8 +108,9 @@ set_tests_properties(cross.kernel-roundtrip PROPERTIES LABELS cross RUN_SERIAL O
 # The debug kernel (make rig-debug): tests labelled "debug" boot it, and
 # run in make check-debug (part of make check-all). Faults with P2P buffers
 # in flight (tests/vm/cases/fault-matrix.sh), every level and fault, run
-# there; make check runs raid5's hot-remove and controller reset on the
-# normal kernel (vm.fault-smoke).
+# there; make check runs raid5's hot-remove and controller reset, and
+# raid1's provider unbind, on the normal kernel (vm.fault-smoke,
+# vm.fault-provider).
 add_test(NAME debug.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-debug-kernel.sh)
 set_tests_properties(debug.vm-run-selftest PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 900)
 add_test(NAME debug.fault-matrix
@@ -126,6 +127,11 @@ add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reset")
+# The drive whose CMB a raid1 resync uses is unbound during that resync.
+add_test(NAME vm.fault-provider
+         COMMAND ${RP_VM_RUN} --timeout 600 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
+set_tests_properties(vm.fault-provider PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 600
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid1;RP_FAULT_KINDS=provider-unbind")
 
 # External test suites, unmodified upstream, on raid-p2p devices
 # (docs/external-suites.md). tests/suites/suite-host.sh builds each on the
