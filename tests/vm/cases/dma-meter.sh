@@ -20,7 +20,10 @@
 #           reach the buffer share one host copy of each write
 #           (bounce_unreachable counts it once), and both DMA it;
 #   bounced raid0 rp-sw0, rp-far0: rp-far0's half of every write and read
-#           goes through host memory, rp-sw0's through its own CMB.
+#           goes through host memory, rp-sw0's through its own CMB;
+#   raid1 and raid10 rebuilds, p2p_provider auto: member 1 is rebuilt from
+#           the others through a switch drive's CMB, so none of what the
+#           members move goes through host memory.
 . "$(dirname "$0")/../lib.sh"
 
 [ -n "${RP_DMA_EXPECT:-}" ] || die "no RP_DMA_EXPECT: run me through tests/vm/dma-meter-host.sh"
@@ -137,6 +140,29 @@ for rw in write read; do
 	expect m-bounce0-$rw "$B" $((U - B))
 done
 dmsetup remove m-bounce0
+
+# rebuild NAME TABLE: a phase for the rebuild TABLE starts (its "rebuild 1"),
+# until it ends; member 1 (a whole partition) is the user bytes.
+rebuild() {
+	local f t0
+	MEMBERS=()
+	for f in $2; do [[ $f == /dev/* ]] && MEMBERS+=("$f"); done
+	t0=$(member_bytes)
+	dma_mark "$1-rebuild"
+	dm_create "$1" "$2" || die "$1: table refused"
+	check "$1: rebuilt" wait_sync "$1"
+	show_stats "$1"
+	U=$((PER * 512))
+	T=$(($(member_bytes) - t0))
+	check "$1: the rebuild went through a switch drive's CMB ($(field "$1" 11))" \
+		test "$(stat "$1" sync_cmb)" -ge "$U"
+	expect_eq "$1: nothing resynced through host memory" "$(stat "$1" sync_host)" 0
+	expect_eq "$1: the members read and wrote member 1's size each way" "$T" $((2 * U))
+	expect "$1-rebuild" 0 "$T"
+	dmsetup remove "$1"
+}
+rebuild m-rebuild1 "0 $PER raid-p2p raid1 3 128 rebuild 1 2 - ${P[sw0]} - ${P[sw1]}"
+rebuild m-rebuild10 "0 $((PER * 2)) raid-p2p raid10 3 128 rebuild 1 4 - ${P[sw0.2]} - ${P[sw1.2]} - ${P[sw2.2]} - ${P[sw3.2]}"
 
 dma_mark end
 finish
