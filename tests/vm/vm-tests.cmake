@@ -139,9 +139,9 @@ set_tests_properties(vm.fault-provider PROPERTIES LABELS vm RUN_SERIAL ON TIMEOU
 # RP_SUITES_SRC, default ../shared/third-party beside the checkout, into
 # the cache; nothing is fetched), then boots the rig with the build shared.
 function(rp_suite_test name script)
-  cmake_parse_arguments(T "" "TIMEOUT;LABEL" "ENV" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;LABEL" "ENV;VMARGS" ${ARGN})
   add_test(NAME ${T_LABEL}.${name}
-           COMMAND ${PROJECT_SOURCE_DIR}/tests/suites/suite-host.sh --timeout ${T_TIMEOUT} --
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/suites/suite-host.sh --timeout ${T_TIMEOUT} ${T_VMARGS} --
                    ${PROJECT_SOURCE_DIR}/tests/vm/${script})
   set_tests_properties(${T_LABEL}.${name} PROPERTIES
     LABELS ${T_LABEL} RUN_SERIAL ON TIMEOUT ${T_TIMEOUT}
@@ -152,8 +152,9 @@ rp_suite_test(suite-p2pmem-test cases/suite-p2pmem-test.sh LABEL vm TIMEOUT 600)
 # fsx -Z and fsstress on xfs over raid5 and ext4 over raid1, then fsck and
 # md's check.
 rp_suite_test(suite-fsx cases/suite-fsx.sh LABEL long TIMEOUT 1800)
-# blktests' block and dm groups with TEST_DEVS on a raid5 and a raid1.
-rp_suite_test(suite-blktests cases/suite-blktests.sh LABEL long TIMEOUT 3600)
+# blktests' block and dm groups with TEST_DEVS on a raid5 and a raid1; 4
+# CPUs for the null_blk tests that want 4 submission queues (block/038).
+rp_suite_test(suite-blktests cases/suite-blktests.sh LABEL long TIMEOUT 3600 VMARGS --smp 4)
 # xfstests on ext4 and xfs, TEST_DEV on raid5, SCRATCH_DEV on raid1: the
 # quick tests of generic/001-020 (the whole quick group, about 670 tests
 # per filesystem, takes many hours under TCG; RP_XFSTESTS_ARGS="-g quick"

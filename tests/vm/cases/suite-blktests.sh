@@ -31,6 +31,9 @@ rig_suite_arrays bt 64
 # before it started, so it stops again after check, and dmsetup then
 # manages the nodes itself (DM_DISABLE_UDEV).
 /lib/systemd/systemd-udevd --daemon || die "cannot start systemd-udevd"
+# null_blk's tests set it up through configfs, where a booted system has it.
+findmnt -t configfs /sys/kernel/config >/dev/null ||
+	mount -t configfs configfs /sys/kernel/config || die "cannot mount configfs"
 udevadm trigger --action=add && udevadm settle --timeout=60 || die "udev did not settle"
 
 cfg=/tmp/blktests.config
