@@ -633,7 +633,10 @@ TEST(AssembleIncremental, LeavesWhatIsNoMemberOrNotInTheConfig) {
   // A data partition has no superblock: nothing to do, and no error.
   auto r = run_cli({"assemble", "--incremental", "/dev/nvme0n1p2"}, &dm, &devs);
   EXPECT_EQ(r.status, 0) << r.err;
+  r = run_cli({"assemble", "--incremental", "/dev/nvme1n1p2"}, &dm, &devs);
+  EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(dm.devices.empty());
+  EXPECT_TRUE(dm.calls.empty());
   // With ARRAY lines, only their arrays start, under their names.
   const ConfigFile conf("ARRAY data uuid=" + std::string(kUuid9) + "\n");
   r = run_cli({"--config", conf.path(), "assemble", "--incremental", "/dev/nvme0n1p1"}, &dm, &devs);
@@ -647,6 +650,113 @@ TEST(AssembleIncremental, LeavesWhatIsNoMemberOrNotInTheConfig) {
   EXPECT_EQ(r.status, 3);
   EXPECT_NE(r.err.find("--incremental takes neither a NAME nor --scan"), std::string::npos)
       << r.err;
+}
+
+// An array created with --metadata off has no superblock: --incremental
+// on its metadata partition finds the array by the tool's record there, as
+// assemble --scan does.
+class AssembleIncrementalWithoutMetadata : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    devs_ = four_disks();
+    const auto r = run_cli(on_switch4({"create", "r1", "--level", "raid1", "nvme0n1", "nvme1n1",
+                                       "--size", "16M", "--metadata", "off", "-y"}),
+                           &dm_, &devs_);
+    ASSERT_EQ(r.status, 0) << r.err;
+    table_ = dm_.devices.at(0).targets.at(0).params;
+    // No metadata devices.
+    EXPECT_NE(table_.find(" 2 - /dev/nvme0n1p2 - /dev/nvme1n1p2"), std::string::npos) << table_;
+    ASSERT_EQ(run_cli({"stop", "r1"}, &dm_, &devs_).status, 0);
+  }
+
+  // Takes `disk` and its partitions out of the block devices; returns them.
+  std::vector<blk::BlockDevice> unplug(const std::string& disk) {
+    std::vector<blk::BlockDevice> out;
+    for (const auto& d : devs_.devices) {
+      if (d.disk == disk) out.push_back(d);
+    }
+    std::erase_if(devs_.devices, [&](const blk::BlockDevice& d) { return d.disk == disk; });
+    return out;
+  }
+
+  Result incremental(const std::string& device, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args = {"assemble", "--incremental", device};
+    args.insert(args.begin(), more.begin(), more.end());
+    return run_cli(on_switch4(args), &dm_, &devs_);
+  }
+
+  static constexpr const char* kId = "11111111-2222-3333-4444-555555555555";
+  FakeDevices::State devs_;
+  FakeDmClient::State dm_;
+  std::string table_;
+};
+
+TEST_F(AssembleIncrementalWithoutMetadata, WaitsThenStartsOnceComplete) {
+  const auto second = unplug("nvme1n1");
+  auto r = incremental("/dev/nvme0n1p1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("waiting for 1 of 2 members"), std::string::npos) << r.out;
+  EXPECT_TRUE(dm_.devices.empty());
+  devs_.devices.insert(devs_.devices.end(), second.begin(), second.end());
+  r = incremental("/dev/nvme1n1p1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm_), std::vector<std::string>{"r1 P2PRAID-" + std::string(kId)});
+  EXPECT_EQ(dm_.devices.at(0).targets.at(0).params, table_);
+}
+
+TEST_F(AssembleIncrementalWithoutMetadata, LeavesARunningArrayAlone) {
+  auto r = run_cli(on_switch4({"assemble", "r1"}), &dm_, &devs_);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm_), std::vector<std::string>{"r1 P2PRAID-" + std::string(kId)});
+  const auto calls = dm_.calls;
+  r = incremental("/dev/nvme1n1p1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("active as r1"), std::string::npos) << r.out;
+  EXPECT_EQ(dm_.calls, calls);
+  EXPECT_EQ(dm_.devices.size(), 1U);
+}
+
+TEST_F(AssembleIncrementalWithoutMetadata, DegradedStartsWithTheMembersThere) {
+  unplug("nvme1n1");
+  const auto r = incremental("/dev/nvme0n1p1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(dm_.devices.empty());
+  const auto d = run_cli(on_switch4({"assemble", "--incremental", "/dev/nvme0n1p1", "--degraded"}),
+                         &dm_, &devs_);
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find("assembled degraded"), std::string::npos) << d.out;
+  EXPECT_NE(dm_.devices.at(0).targets.at(0).params.find(" 2 - /dev/nvme0n1p2 - -"),
+            std::string::npos)
+      << dm_.devices.at(0).targets.at(0).params;
+}
+
+TEST_F(AssembleIncrementalWithoutMetadata, FollowsTheConfig) {
+  // DEVICE lines limit which members are read: the other one is missing.
+  const ConfigFile devices("DEVICE /dev/nvme0n1*\n");
+  auto r = incremental("/dev/nvme0n1p1", {"--config", devices.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("waiting for 1 of 2 members"), std::string::npos) << r.out;
+  EXPECT_TRUE(dm_.devices.empty());
+  // With ARRAY lines, only their arrays start, under their names.
+  const ConfigFile other("ARRAY x uuid=" + std::string(kUuid9) + "\n");
+  r = incremental("/dev/nvme0n1p1", {"--config", other.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(dm_.devices.empty());
+  const ConfigFile named("ARRAY data uuid=" + std::string(kId) + "\n");
+  r = incremental("/dev/nvme0n1p1", {"--config", named.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(names_of(dm_), std::vector<std::string>{"data P2PRAID-" + std::string(kId)});
+}
+
+// Data partitions hold neither a superblock nor a record: nothing to do.
+TEST_F(AssembleIncrementalWithoutMetadata, DataPartitionsAreNoOps) {
+  const auto calls = dm_.calls;
+  for (const auto* p : {"/dev/nvme0n1p2", "/dev/nvme1n1p2"}) {
+    const auto r = incremental(p);
+    EXPECT_EQ(r.status, 0) << r.err;
+  }
+  EXPECT_TRUE(dm_.devices.empty());
+  EXPECT_EQ(dm_.calls, calls);
 }
 
 TEST(AssembleConfig, MkconfThenAssembleScan) {

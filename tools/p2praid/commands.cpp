@@ -987,22 +987,45 @@ int create(const Env& env) {
 
 namespace {
 
+// The UUID of the array without metadata whose record the metadata
+// partition `device` holds, read as assemble --scan reads it (its record's
+// id); nullopt if it holds none (an image file holds none).
+std::optional<std::string> record_uuid(const Env& env, const blk::Devices& devs,
+                                       const std::string& device) {
+  if (is_image(device)) return std::nullopt;
+  const auto all = devs.list();
+  const auto* self = names::resolve(devs, all, device);
+  if (self == nullptr) return std::nullopt;
+  std::vector<std::string> rejected;
+  const auto found =
+      array::scan(devs, rejected, [&](const blk::BlockDevice& d) { return d.name == self->name; });
+  for (const auto& r : rejected) env.log.warn(r + "; left out");
+  if (found.empty() || found.front().metadata) return std::nullopt;
+  return sb::uuid_string(found.front().sb.uuid);
+}
+
 // assemble --incremental DEVICE: the UUID of the array DEVICE is a member
-// of; nullopt (logged) if DEVICE has no raid-p2p superblock or its array
-// has no ARRAY line in a config that has some.
+// of, from its superblock or, for an array without metadata, its record;
+// nullopt (logged) if DEVICE has neither or its array has no ARRAY line in
+// a config that has some.
 std::optional<std::string> incremental_uuid(const Env& env, const blk::Devices& devs,
                                             const std::optional<config::Config>& cfg) {
   const auto& device = env.options.incremental;
   const auto head = read_head(devs, device);
-  if (sb::classify(head) != sb::Kind::Ours) {
+  std::optional<std::string> uuid;
+  if (sb::classify(head) == sb::Kind::Ours) {
+    uuid = sb::uuid_string(member_superblock(device, head).uuid);
+  } else {
+    uuid = record_uuid(env, devs, device);
+  }
+  if (!uuid) {
     env.log.info(device +
-                 ": no raid-p2p superblock; nothing to assemble (an array created "
-                 "with --metadata off is started by 'assemble --scan')");
+                 ": neither a raid-p2p superblock nor the record of an array without "
+                 "metadata; nothing to assemble");
     return std::nullopt;
   }
-  auto uuid = sb::uuid_string(member_superblock(device, head).uuid);
-  if (cfg && !cfg->arrays.empty() && cfg->find_uuid(uuid) == nullptr) {
-    env.log.info(device + ": member of " + uuid + ", which has no ARRAY line in " + cfg->file +
+  if (cfg && !cfg->arrays.empty() && cfg->find_uuid(*uuid) == nullptr) {
+    env.log.info(device + ": member of " + *uuid + ", which has no ARRAY line in " + cfg->file +
                  "; left alone");
     return std::nullopt;
   }

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # p2praid-tool create / stop / assemble on the rig, in two boots with the
 # same disks (tests/vm/tool-arrays-host.sh runs both):
-#   tool-arrays.sh first DIR   create raid1 and raid5, fio verify, stop,
+#   tool-arrays.sh first DIR   create raid1 and raid5, and a linear array
+#                              with --metadata off (no superblock: only
+#                              the tool's record), fio verify, stop,
 #                              assemble --scan, fio --verify_only, stop;
 #                              the device-mapper UUID after create is the
 #                              one after assemble, P2PRAID-<array UUID>
 #   tool-arrays.sh second DIR  the udev rule (udevd started, the block
-#                              devices' events replayed) assembles both
-#                              with no command typed, data verifies, stop;
+#                              devices' events replayed) assembles all
+#                              three with no command typed, the linear
+#                              one from its record, data verifies, stop;
 #                              assemble --scan finds both again with the
 #                              same UUIDs, data verifies; with a raid1
 #                              member's superblock gone, assemble refuses
@@ -19,7 +22,7 @@ phase=${1:?first or second}
 modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 
 SW0=$(rig_dev rp-sw0) SW1=$(rig_dev rp-sw1) SW2=$(rig_dev rp-sw2) SW3=$(rig_dev rp-sw3)
-FAR=$(rig_dev rp-far0)
+FAR=$(rig_dev rp-far0) NOCMB=$(rig_dev rp-nocmb0)
 
 # state NAME: the array's state in assemble's JSON report.
 state() { jq -r --arg n "$1" '.arrays[] | select(.name == $n) | .state' /tmp/assemble.json; }
@@ -30,19 +33,22 @@ uuid() { jq -r --arg n "$1" '.arrays[] | select(.name == $n) | .uuid' /tmp/assem
 # dm_uuid NAME: the device-mapper UUID of NAME.
 dm_uuid() { dmsetup info -c -o uuid --noheadings "$1"; }
 
-stop_all() { "$tool" stop r1 >/dev/null; "$tool" stop r5 >/dev/null; }
+stop_all() { "$tool" stop r1 >/dev/null && "$tool" stop r5 >/dev/null && "$tool" stop lin >/dev/null; }
 
 first() {
 	check "create raid1 on two switch drives" \
 		"$tool" create r1 --level raid1 "$SW0" "$SW1" --size 8M -y
 	check "create raid5 on three drives" \
 		"$tool" create r5 --level raid5 "$SW2" "$SW3" "$FAR" --size 8M -y
+	check "create a linear array without metadata" \
+		"$tool" create lin --level linear "$NOCMB" --size 8M --metadata off -y
 	check "the members are partitions of the namespaces" \
 		[ "$(dmsetup deps -o devname r1 | grep -o "$(basename "$SW0")p2")" != "" ]
 	check "/dev/mapper nodes exist without udev" test -b /dev/mapper/r1 -a -b /dev/mapper/r5
 	local r1_uuid r5_uuid
 	r1_uuid=$(dm_uuid r1) r5_uuid=$(dm_uuid r5)
 	echo "$r1_uuid $r5_uuid" >"$2/uuids"
+	dm_uuid lin >"$2/lin-uuid"
 	check "create gives r1 a P2PRAID- device-mapper UUID ($r1_uuid)" \
 		grep -Eq '^P2PRAID-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$' <<<"$r1_uuid"
 	check "r1 and r5 have different UUIDs" [ "$r1_uuid" != "$r5_uuid" ]
@@ -50,14 +56,18 @@ first() {
 	expect_eq "create refuses without -y and without a terminal (exit 5)" "$rc" 5
 	check "fio writes and verifies r1" fio_pattern r1 write
 	check "fio writes and verifies r5" fio_pattern r5 write
+	check "fio writes and verifies lin" fio_pattern lin write
 	expect_eq "status shows r1's two members" \
 		"$("$tool" --reportformat json status r1 | jq '.members | length')" 2
 	"$tool" status r1 >/dev/null && rc=0 || rc=$?
 	expect_eq "status of a healthy array exits 0" "$rc" 0
-	check "stop r1 and r5" stop_all
+	check "stop r1, r5 and lin" stop_all
 	check "assemble --scan" sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
 	expect_eq "r5 assembled" "$(state r5)" assembled
+	expect_eq "lin assembled" "$(state lin)" assembled
+	expect_eq "lin's device-mapper UUID after assemble is the one after create" \
+		"$(dm_uuid lin)" "$(cat "$2/lin-uuid")"
 	expect_eq "r1's device-mapper UUID after assemble is the one after create" \
 		"$(dm_uuid r1)" "$r1_uuid"
 	expect_eq "r5's device-mapper UUID after assemble is the one after create" \
@@ -65,7 +75,8 @@ first() {
 	expect_eq "r1's device-mapper UUID names its array UUID" "$r1_uuid" "P2PRAID-$(uuid r1)"
 	check "r1 data verifies after assemble" fio_pattern r1 verify
 	check "r5 data verifies after assemble" fio_pattern r5 verify
-	check "stop both before the reboot" stop_all
+	check "lin data verifies after assemble" fio_pattern lin verify
+	check "stop all three before the reboot" stop_all
 	touch "$2/first-done"
 }
 
@@ -86,10 +97,13 @@ second() {
 	check "udev starts, replays the block devices' events and settles" udev_boot
 	expect_eq "r1 and r5 were assembled by the udev rule, with their UUIDs" \
 		"$(dm_uuid r1 2>/dev/null) $(dm_uuid r5 2>/dev/null)" "$(cat "$2/uuids")"
+	expect_eq "lin, which has no superblock, was assembled by the udev rule from its record" \
+		"$(dm_uuid lin 2>/dev/null)" "$(cat "$2/lin-uuid")"
 	expect_eq "r1 is in sync" "$(field r1 3)" AA
 	check "r1 data verifies after the udev assembly" fio_pattern r1 verify
 	check "r5 data verifies after the udev assembly" fio_pattern r5 verify
-	check "stop both" stop_all
+	check "lin data verifies after the udev assembly" fio_pattern lin verify
+	check "stop all three" stop_all
 	check "assemble --scan after a reboot" \
 		sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
 	expect_eq "r1 assembled" "$(state r1)" assembled
