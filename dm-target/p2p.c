@@ -156,13 +156,16 @@ void rs_p2p_pick_sync_provider(struct raid_set *rs)
 			DMINFO("%s: resync through host memory: %s", name, why);
 		return;
 	}
-	/* Not fatal: without the watch, an unbind waits for the resync. */
-	rs->p2p_nb.notifier_call = rs_p2p_provider_notify;
-	if (bus_register_notifier(&pci_bus_type, &rs->p2p_nb))
-		rs->p2p_nb.notifier_call = NULL;
 	DMINFO("%s: resync through the P2P memory of %s", name, pci_name(provider));
 	rs->sync_provider = provider;
 	rs->md.p2p.sync_provider = provider;
+	/*
+	 * After the provider is set: the watch may fire at once. Not fatal:
+	 * without it, an unbind waits for the resync.
+	 */
+	rs->p2p_nb.notifier_call = rs_p2p_provider_notify;
+	if (bus_register_notifier(&pci_bus_type, &rs->p2p_nb))
+		rs->p2p_nb.notifier_call = NULL;
 }
 
 /* Drop the watch and the reference; no lock of the array may be held. */
