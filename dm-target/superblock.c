@@ -544,8 +544,7 @@ int rs_refresh_superblocks(struct raid_set *rs)
 		mddev->events = max(mddev->events, le64_to_cpu(sb->events));
 		dirty |= le32_to_cpu(sb->flags) & RP_SB_F_DIRTY;
 	}
-	if (!dirty || !rs_is(rs, RS_REDUNDANT) || rs_given(rs, RS_KW_NOSYNC) ||
-	    mddev_resync_offset(mddev) != MaxSector)
+	if (!dirty || !rs_is(rs, RS_REDUNDANT) || rs_given(rs, RS_KW_NOSYNC))
 		return 0;
 	degraded = rs_is(rs, RS_RAID45 | RS_RAID6) && rs_degraded(rs);
 	if (degraded && !rs_given(rs, RS_KW_START_DIRTY_DEGRADED)) {
@@ -556,8 +555,15 @@ int rs_refresh_superblocks(struct raid_set *rs)
 	if (degraded)
 		DMWARN("%s: dirty degraded %s: stripes written at the stop may be wrong",
 		       dm_table_device_name(rs->ti->table), rs->type->name);
-	DMINFO("%s: not stopped cleanly, resyncing the dirty regions",
-	       dm_table_device_name(rs->ti->table));
+	/*
+	 * Also when a resync was running: its checkpoint says nothing of the
+	 * regions behind it written since, whose bits are set again. md's
+	 * own superblocks record 0 for a dirty array for that reason.
+	 */
+	DMINFO("%s: not stopped cleanly%s, resyncing the dirty regions",
+	       dm_table_device_name(rs->ti->table),
+	       mddev_resync_offset(mddev) != MaxSector ?
+	       " during a resync" : "");
 	mddev_resync_offset(mddev) = 0;
 	return 0;
 }
