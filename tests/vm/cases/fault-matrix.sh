@@ -158,7 +158,7 @@ wait_drive() {
 # not sleep (ignore-gfp-wait, the default: the kernel's own retries and
 # the reserves are what is under test, not a caller that sleeps), of any
 # order, without a stack dump each. "on" sets make-it-fail on md's
-# threads of the array (mdX_*) and on every fio thread running.
+# threads of the array (mdX_*); fio gets it from the shell that starts it.
 alloc_faults() {
 	local f t
 	for f in "$FAILSLAB" "$FAIL_PAGE_ALLOC"; do
@@ -172,7 +172,7 @@ alloc_faults() {
 	done
 	[ "$1" = off ] && return 0
 	echo 0 >"$FAIL_PAGE_ALLOC/min-order" || return 1
-	for t in $(pgrep -x fio) $(pgrep '^mdX_'); do
+	for t in $(pgrep '^mdX_'); do
 		for f in /proc/"$t"/task/*/make-it-fail; do echo 1 >"$f" 2>/dev/null || true; done
 	done
 	return 0
