@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # dm-raid-p2p: wrapper around Kbuild (kernel modules), CMake (the tool and
 # its tests) and the QEMU rig. `make help` lists the targets.
 

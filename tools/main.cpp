@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // p2praid-tool: plan and manage dm raid-p2p arrays.
 #include <iostream>
 #include <span>

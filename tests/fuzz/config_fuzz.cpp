@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the config file parser (/etc/p2praid.conf) must never
 // crash, and what it accepts must print (format(), as mkconf writes it)
 // and parse back to the same configuration.

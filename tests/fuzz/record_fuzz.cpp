@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: decoding the tool's record must never crash, and what
 // decode() accepts must encode back to the same record.
 #include <cstddef>

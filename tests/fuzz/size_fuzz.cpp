@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the size parser must never crash or overflow, and what
 // it accepts must come back from the same number in bytes and in each unit
 // that divides it, and format_size() must not claim more than it was given.

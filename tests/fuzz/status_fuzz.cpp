@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the INFO status parser must never crash, and what it
 // accepts must be self-consistent.
 #include <cstddef>

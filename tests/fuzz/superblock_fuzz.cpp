@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: superblock classification and decoding must never
 // crash, and what decode() accepts must encode back to the same fields.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the raid-p2p table parser must never crash, and a table
 // it accepts must print back to a line that parses to the same table, with
 // the same raid parameters.

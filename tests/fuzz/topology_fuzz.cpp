@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target: the topology loader over a random sysfs tree. The input
 // describes a small tree (host bridges, PCI functions below them or below
 // each other, their attributes and config space, p2pmem, NVMe controllers,

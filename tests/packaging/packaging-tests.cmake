@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The Debian packages (make deb) and their DKMS build: tests/packaging/.
 #
 # deb-dkms-conf: dkms.conf against the sources (seconds, no root).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // create, assemble, status, replace, check and repair on a fake
 // device-mapper and fake block devices; the member layout; assembly rules.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The system's block devices: how running sfdisk fails, and what is said.
 #include "p2praid/blockdev.hpp"
 

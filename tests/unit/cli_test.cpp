@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The command line: exit codes, messages, list and stop on a fake
 // device-mapper, and the built binary itself.
 #include "p2praid/cli.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The config file: parsing and its refusals, device globs, writing it
 // atomically; mkconf on a fake device-mapper.
 #include "p2praid/config.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The committed man page and completion script are what the tool generates
 // from its option definitions.
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Block devices kept in memory: listing, first bytes, and an sfdisk that
 // understands the two-partition scripts create writes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A device-mapper client that keeps its devices in memory.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The fixture trees: portable (relative symlinks inside the tree), and the
 // hand-made ones exactly what tests/fixtures/make-sysfs-fixtures writes.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Golden tests: tests/unit/golden/<fixture>/<case>.args holds the arguments
 // of one run of p2praid-tool on tests/fixtures/sysfs/<fixture>; <case>.out
 // is the expected stdout, <case>.err the expected stderr (if not empty) and

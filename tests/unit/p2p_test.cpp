@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // P2P distances against the rules of drivers/pci/p2pdma.c (Linux 6.12).
 #include "p2praid/p2p.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "p2praid/planner.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Parsing of the raid-p2p INFO status line, 1.0.0 and 1.1.0 formats.
 #include "p2praid/status.hpp"
 

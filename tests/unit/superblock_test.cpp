@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Superblock encode/decode against the shared header, and rejection of
 // corrupt input.
 #include "p2praid/superblock.hpp"

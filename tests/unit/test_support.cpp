@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "test_support.hpp"
 
 #include <sys/wait.h>

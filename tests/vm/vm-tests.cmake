@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Tests that run in the rig. Each boots a fresh guest through vm-run, so they
 # run one at a time (RUN_SERIAL): two TCG guests on two cores only slow each
 # other down.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Arrays on disk: how create lays out a member, and how assemble finds
 // members by their superblocks and puts arrays back together.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Block devices behind an interface: listing (sysfs), reading and zeroing
 // (O_DIRECT), and partitioning (sfdisk). Tests use a fake.
 #pragma once

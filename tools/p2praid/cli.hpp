@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The p2praid-tool command line: options, the command table, and run().
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // CLI11's parse errors in the tool's own words: CLI11 phrases them for
 // programmers ("Value 0 not in range 1 to 256", "Check yaml value in
 // {json->1,normal->0} OR {1,0} FAILED").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The commands that manage arrays: create, assemble, status, replace,
 // check, repair, examine, wipe, mkconf. cli.cpp defines their options and
 // calls these.

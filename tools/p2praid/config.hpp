@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // /etc/p2praid.conf, in the spirit of mdadm.conf: which arrays assemble
 // --scan starts (ARRAY), which block devices it reads (DEVICE), and the
 // spare policy that monitor follows (POLICY).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "p2praid/devnames.hpp"
 
 #include <algorithm>

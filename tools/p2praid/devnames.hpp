@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Names of block devices: what the user may give (any path or symlink to a
 // block device), and what tables are given (names that stay the same
 // across reboots).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Device-mapper access behind an interface: the real one talks to the kernel
 // through libdevmapper, tests use a fake.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // dm::Client on libdevmapper. Every libdevmapper call that returns int
 // returns 1 for success.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The raid-p2p table line: mainline dm "raid" syntax plus p2p_provider.
 //
 //   <start> <len> raid-p2p <raid_type> <#raid_params> <chunk_size> [<key> [<value>]]...

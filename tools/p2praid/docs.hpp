@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The man page and the bash completion script, generated from a description
 // of the command line that cli.cpp extracts from its CLI11 definitions, so
 // that neither can drift from the options.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Error types and the exit codes they map to.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // lvm's report fields (-o FIELD,...): which columns of a report-style
 // command's table to show, and the report with only those.
 #pragma once

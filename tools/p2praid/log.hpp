@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Messages on stderr, filtered by -v and -q.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What `p2praid-tool monitor` sees change between two looks at the running
 // arrays, as the events mdadm --monitor reports, and which spare it takes
 // for a failed member.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // P2P DMA reachability and distance between a provider (a PCI function with
 // p2pmem) and a client (an NVMe controller's PCI function), following
 // drivers/pci/p2pdma.c of Linux 6.12: calc_map_type_and_dist(),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The parts of PCI configuration space (sysfs "config") the tool needs: the
 // PCI Express port type and the ACS control register.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Chooses the members, their order and the P2P provider of an array, and
 // says why. The result carries the raid-p2p table line.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Output formats. Each printer renders any Report; commands never format.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Factories of the printers, one per format (internal to the printers).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The "json" format, in the style of lvm2's json_std: numbers unquoted,
 // missing values null, lists as arrays. Strings hold whatever sysfs or
 // device-mapper gave: nlohmann escapes control characters as RFC 8259 asks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The "normal" format: aligned text tables for people. Every string goes
 // through text::escape(), so that what sysfs or device-mapper hold cannot
 // move the cursor, recolour the terminal or break a table's rows, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Running external programs (sfdisk) without a shell: posix_spawn, input
 // on their stdin, their output and messages collected, their end decoded.
 #pragma once

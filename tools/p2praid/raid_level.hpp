@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The RAID types the raid-p2p target accepts (those of mainline dm-raid plus
 // linear), their minimum member counts and usable sizes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The tool's own record of an array on each member: what create knew and
 // the target's superblock does not hold (the P2P provider, every member's
 // drive by name and serial number, and, for --metadata off, all that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What commands produce: typed data, no formatting. Printers (printer.hpp)
 // turn a Report into text or JSON.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Command results as reports: what each command shows, not how.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The raid-p2p target's INFO status line (dmsetup status), parsed.
 //
 //   <raid_type> <#devs> <health_chars> <sync_ratio> <sync_action>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // raid-p2p superblocks: decoding, validation and encoding of the on-disk
 // format that include/dm-raid-p2p/superblock.h defines for the target.
 #pragma once

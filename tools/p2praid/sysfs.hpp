@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Read-only access to sysfs, behind a small interface so that tests can
 // point the tool at fixture trees (tests/fixtures/sysfs/<name>/).
 #pragma once

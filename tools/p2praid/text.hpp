@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Strings from outside (sysfs, device-mapper, the command line) made safe
 // to show on a terminal, and their width there.
 #pragma once

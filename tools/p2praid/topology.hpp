@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The PCI / NVMe / P2P-memory topology of a machine, as read from sysfs.
 #pragma once
 
