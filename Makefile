@@ -140,7 +140,6 @@ bench: rig rig-modules tool
 	tests/bench/meter-merge --icount '$(BENCH_ICOUNT)' $(BENCH_OUT)/results.json \
 		$(BUILD)/bench-dma.cells.json $(BUILD)/bench-dma.trace
 	tests/bench/report $(BENCH_OUT)/results.json
-	tests/bench/report $(BENCH_OUT)/results.json
 
 # Where the CPU goes: raid-p2p and dm raid with host buffers under perf, in
 # one boot under icount without kmemleak (docs/benchmarks/README.md).
