@@ -150,7 +150,7 @@ profile: rig rig-modules tool
 	rm -rf $(PROFILE_DIR) && mkdir -p $(PROFILE_DIR)
 	RP_BENCH_PERF=$(abspath $(PROFILE_DIR))/perf RP_BENCH_LEVELS="$(PROFILE_LEVELS)" \
 	RP_BENCH_WORKLOADS=$(PROFILE_WORKLOADS) RP_BENCH_TARGETS="raid-p2p dm-raid" \
-	RP_BENCH_BUFFERS=host RP_BENCH_RAW=0 RP_BENCH_REBUILD=0 \
+	RP_BENCH_BUFFERS=host RP_BENCH_RAW=0 RP_BENCH_REBUILD=0 RP_BENCH_FAR_LEVELS= \
 	RP_BENCH_EMULATION="TCG -icount shift=3, kmemleak off" \
 	tests/vm/vm-run --no-kmemleak --icount 3 --share $(PROFILE_DIR) --timeout 1800 -- \
 		tests/bench/rig-bench.sh $(abspath $(PROFILE_DIR))
