@@ -40,6 +40,26 @@ tl_fail() {
 	tl_swap "$1" "0 $(blockdev --getsz "/dev/mapper/$1") error"
 }
 
+# tl_cut SLICE...: a power cut for the slices: all of them fail all I/O
+# from the same moment (every one is suspended before any is swapped, so
+# no I/O reaches one after another was cut). tl_uncut SLICE... gives them
+# back the tables they had.
+declare -A TL_CUT
+tl_cut() {
+	local s
+	for s; do TL_CUT[$s]=$(dmsetup table "$s"); done
+	for s; do dmsetup suspend "$s"; done
+	for s; do
+		dmsetup reload "$s" --table "0 $(blockdev --getsz "/dev/mapper/$s") error"
+	done
+	for s; do dmsetup resume "$s"; done
+}
+
+tl_uncut() {
+	local s
+	for s; do tl_swap "$s" "${TL_CUT[$s]}"; done
+}
+
 # tl_field NAME N: field N of the raid-p2p INFO status (1 = raid_type,
 # 3 = health, 4 = sync ratio, 5 = sync action, 6 = mismatch count,
 # 9 = events, 11 = p2p provider).

@@ -123,7 +123,7 @@ expect_eq "stale member: no mismatches" "$(tl_field tl-r5 6)" 0
 dmsetup remove tl-r5
 
 # --- an unclean stop: all drives cut at once while writing --------------
-SLICES="tl-m0 tl-d0 tl-m1 tl-d1 tl-m2 tl-d2 tl-m3 tl-d3"
+SLICES=(tl-m0 tl-d0 tl-m1 tl-d1 tl-m2 tl-d2 tl-m3 tl-d3)
 PAT=("${TL_PAT[@]}")
 R5U="0 $LEN raid-p2p $TL_UNCLEAN_PARAMS $(members 4)"
 dm_create tl-r5 "$R5U"
@@ -135,14 +135,10 @@ fio --filename=/dev/mapper/tl-r5 "${PAT[@]}" --rw=randwrite --do_verify=0 \
 	--size=1M --time_based --runtime=120 --output=/dev/null &
 writer=$!
 sleep 3
-declare -A saved
-for s in $SLICES; do saved[$s]=$(dmsetup table "$s"); done
-for s in $SLICES; do dmsetup suspend "$s"; done # the cut: no I/O gets through
-for s in $SLICES; do dmsetup reload "$s" --table "0 $(blockdev --getsz "/dev/mapper/$s") error"; done
-for s in $SLICES; do dmsetup resume "$s"; done
+tl_cut "${SLICES[@]}"
 wait "$writer" || true
 check "unclean: the broken array goes away" dmsetup remove tl-r5
-for s in $SLICES; do tl_swap "$s" "${saved[$s]}"; done
+tl_uncut "${SLICES[@]}"
 
 tl_check_unclean_recovery "unclean: " tl-r5 "$R5U"
 
@@ -168,7 +164,7 @@ resynced() {
 # torn NAME N TYPE CHUNK LEN_MIB idle|resync
 torn() {
 	local name=tl-$1 n=$2 type=$3 chunk=$4 len=$(($5 * MiB)) mode=$6 p="$1 torn ($6): "
-	local table i s writer before slices=() rate=4096 create
+	local table i writer before slices=() rate=4096 create
 	[ "$mode" = resync ] && rate=256
 	table="$type 9 $chunk region_size 512 min_recovery_rate 128 max_recovery_rate $rate"
 	table="0 $len raid-p2p $table daemon_sleep 1000 $(members "$n")"
@@ -192,15 +188,10 @@ torn() {
 	sleep 2
 	[ "$mode" = idle ] ||
 		check "${p}still resyncing at the cut ($(tl_field "$name" 4))" resynced "$name" $((2 * MiB))
-	for s in "${slices[@]}"; do saved[$s]=$(dmsetup table "$s"); done
-	for s in "${slices[@]}"; do dmsetup suspend "$s"; done
-	for s in "${slices[@]}"; do
-		dmsetup reload "$s" --table "0 $(blockdev --getsz "/dev/mapper/$s") error"
-	done
-	for s in "${slices[@]}"; do dmsetup resume "$s"; done
+	tl_cut "${slices[@]}"
 	wait "$writer" || true
 	check "${p}the broken array goes away" dmsetup remove "$name"
-	for s in "${slices[@]}"; do tl_swap "$s" "${saved[$s]}"; done
+	tl_uncut "${slices[@]}"
 	check "${p}member 1 loses the last writes" \
 		dd if=/dev/urandom of=/dev/mapper/tl-d1 bs=64k count=8 oflag=direct status=none
 	before=$(dmesg | wc -l)
