@@ -350,10 +350,33 @@ static void rp_dtr(struct dm_target *ti)
 	rs_free(rs);
 }
 
+/*
+ * raid4/5/6 reads reach md one chunk at a time, as dm raid sends them: md
+ * reads a chunk straight from its member (chunk_aligned_read()). A longer
+ * read md splits there itself, and sends the rest, a split of dm's clone,
+ * back to the mapped device, where dm clones it again: an allocation and
+ * a chained bio more per chunk than dm's own split of a bio shortened
+ * here. Writes keep their whole stripes (rs_raid456_max_io()). md's
+ * raid4/5/6 chunks are powers of two.
+ */
+static void rs_raid456_read_chunk(struct raid_set *rs, struct bio *bio)
+{
+	unsigned int chunk = rs->md.chunk_sectors;
+	unsigned int left;
+
+	if (bio_op(bio) != REQ_OP_READ || !chunk)
+		return;
+	left = chunk - (bio->bi_iter.bi_sector & (chunk - 1));
+	if (bio_sectors(bio) > left)
+		dm_accept_partial_bio(bio, left);
+}
+
 static int rp_map(struct dm_target *ti, struct bio *bio)
 {
 	struct raid_set *rs = ti->private;
 
+	if (rs_is(rs, RS_RAID45 | RS_RAID6))
+		rs_raid456_read_chunk(rs, bio);
 	/* false: md is suspending; dm resubmits the bio after the resume. */
 	if (unlikely(!md_handle_request(&rs->md, bio)))
 		return DM_MAPIO_REQUEUE;
@@ -500,7 +523,7 @@ static void rp_resume(struct dm_target *ti)
 
 static struct target_type rp_target = {
 	.name = "raid-p2p",
-	.version = {1, 5, 3},
+	.version = {1, 5, 4},
 	.module = THIS_MODULE,
 	.ctr = rp_ctr,
 	.dtr = rp_dtr,
