@@ -10,12 +10,18 @@
 #                             package against the rig kernel and its source
 #                             tarball, in a DKMS tree under WORK; the seven
 #                             .ko carry the rig kernel's vermagic; a source
-#                             of another version is refused; and the rig
-#                             boots, loads them and runs a raid1 on them
+#                             of another version is refused; then dpkg
+#                             installs the packages in a scratch Debian root
+#                             (build-install-root), where their maintainer
+#                             scripts build and install the modules, the
+#                             linux-source trigger rebuilds them and dpkg -r
+#                             removes them; and the rig boots, loads the
+#                             installed modules and runs a raid1 on them
 #                             (RP_DEB_RIG=0: not that)
 #
-# Nothing on the host changes: no package is installed, /var/lib/dkms,
-# /usr/src and /lib/modules are left alone (checked).
+# Nothing on the host changes: no package is installed on it, /var/lib/dkms,
+# /usr/src and /lib/modules are left alone (checked). The scratch root is
+# an overlay in a mount namespace of the test's own.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
 
@@ -215,12 +221,110 @@ expect_eq "md-p2p.ko: md from Linux ${krel%%[-+]*}" \
 expect_eq "dkms status" "$(dkms status --dkmstree "$work/dkms" "${dk[@]}" -m dm-raid-p2p -k "$krel")" \
 	"dm-raid-p2p/$version, $krel, $(uname -m): built"
 
+# --- a real install: dpkg and the maintainer scripts, in a scratch root ------
+# A Debian root of the host's release (tests/packaging/build-install-root,
+# cached) under an overlay, in a mount namespace of its own: the rig
+# kernel's modules directory is copied in, its build tree is bound at the
+# path the build symlink names, and dpkg installs the pinned
+# linux-source-X.Y and both packages. dkms's postinst must then build and
+# install the seven modules for the rig kernel (the newest kernel of the
+# root; the host's own has no headers there).
+iroot_lower=$("$RP_TOP/tests/packaging/build-install-root") ||
+	rp_die "cannot build the scratch root for the install"
+ksrc_deb=$(rp_fetch_kernel_source "$RP_KERNEL" "$(rp_kernel_pin)")
+iroot=$work/iroot
+mkdir -p "$iroot"/{upper/tmp/debs,ovl,root}
+cp "$dkms_deb" "$tool_deb" "$ksrc_deb" "$iroot/upper/tmp/debs/"
+in_root() { # CMD... : run CMD in the scratch root, as root, output to stdout
+	unshare --mount --propagation private -- bash -c '
+		set -e
+		lower=$1 i=$2 kd=$3 krel=$4; shift 4
+		r=$i/root
+		mount -t overlay overlay -o "lowerdir=$lower,upperdir=$i/upper,workdir=$i/ovl" "$r"
+		mount -t proc proc "$r/proc"
+		mount --bind /dev "$r/dev"
+		mkdir -p "$r$kd/linux"
+		mount --bind -o ro "$kd/linux" "$r$kd/linux"
+		if [ ! -d "$r/lib/modules/$krel" ]; then
+			mkdir -p "$r/lib/modules"
+			cp -a "$kd/modroot/lib/modules/$krel" "$r/lib/modules/"
+		fi
+		exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+	' in_root "$iroot_lower" "$iroot" "$kd" "$krel" "$@"
+}
+ideb=/tmp/debs
+# Where the root's /lib/modules lands in the overlay's upper layer (/lib
+# is a link to usr/lib in a merged-/usr root).
+imods=$iroot/upper/lib/modules
+[ -L "$iroot_lower/lib" ] && imods=$iroot/upper/usr/lib/modules
+ksrc_name=$(basename "$ksrc_deb")
+t0=$SECONDS
+if in_root dpkg -i "$ideb/$ksrc_name" "$ideb/$(basename "$dkms_deb")" \
+	"$ideb/$(basename "$tool_deb")" >"$work/install.log" 2>&1; then
+	ok "dpkg -i linux-source-$RP_KERNEL, dm-raid-p2p-dkms and p2praid-tool ($((SECONDS - t0)) s)"
+else
+	tail -n 40 "$work/install.log"
+	not_ok "dpkg -i linux-source-$RP_KERNEL, dm-raid-p2p-dkms and p2praid-tool"
+fi
+ilog=$(cat "$work/install.log")
+check "the postinst built for $krel (dkms: Building for $krel)" has "Building for $krel\$" "$ilog"
+check "... with md from the installed linux-source-$RP_KERNEL" grep -q \
+	"building for $krel against .*, md from /usr/src/linux-source-$RP_KERNEL.tar.xz" \
+	"$iroot/upper/var/lib/dkms/dm-raid-p2p/$version/$krel/$(uname -m)/log/make.log"
+upd=$imods/$krel/updates/dkms
+for m in "${mods[@]}"; do
+	if [ -f "$upd/$m.ko" ]; then
+		expect_eq "installed: updates/dkms/$m.ko for $krel" \
+			"$(modinfo -F vermagic "$upd/$m.ko" | cut -d' ' -f1)" "$krel"
+	else
+		not_ok "installed: updates/dkms/$m.ko for $krel"
+	fi
+done
+check "depmod took them (modules.dep: updates/dkms/raid456-p2p.ko)" \
+	grep -q '^updates/dkms/raid456-p2p.ko:' "$imods/$krel/modules.dep"
+expect_eq "dkms status in the root" \
+	"$(in_root dkms status -m dm-raid-p2p -k "$krel" 2>/dev/null)" \
+	"dm-raid-p2p/$version, $krel, $(uname -m): installed"
+check "p2praid-tool --version runs in the root" has "^p2praid-tool $version\$" \
+	"$(in_root p2praid-tool --version 2>/dev/null || true)"
+check "the udev rule and units are installed" in_root test -f /usr/lib/udev/rules.d/69-p2praid.rules \
+	-a -f /usr/lib/systemd/system/p2praid-monitor.service
+installed=$work/installed-ko
+rm -rf "$installed" && mkdir -p "$installed"
+cp "$upd"/*.ko "$installed/" 2>/dev/null || true
+
+# The trigger: a linux-source-X.Y update builds the modules for the
+# kernels of that series that lack them (dm-raid-p2p-dkms.postinst).
+in_root dkms unbuild -m dm-raid-p2p -v "$version" -k "$krel" >/dev/null 2>&1 || true
+check "dkms unbuild removed them" test ! -e "$upd/md-p2p.ko"
+if in_root dpkg -i "$ideb/$ksrc_name" >"$work/trigger.log" 2>&1; then
+	ok "dpkg -i linux-source-$RP_KERNEL again"
+else
+	tail -n 40 "$work/trigger.log"
+	not_ok "dpkg -i linux-source-$RP_KERNEL again"
+fi
+check "its trigger built them again for $krel" \
+	grep -q "dm-raid-p2p: building the modules for $krel with the new source" "$work/trigger.log"
+check "... and installed them" test -f "$upd/dm-raid-p2p.ko"
+
+# Removal leaves no module and no DKMS state behind.
+if in_root dpkg -r dm-raid-p2p-dkms p2praid-tool >"$work/remove.log" 2>&1; then
+	ok "dpkg -r dm-raid-p2p-dkms p2praid-tool"
+else
+	tail -n 40 "$work/remove.log"
+	not_ok "dpkg -r dm-raid-p2p-dkms p2praid-tool"
+fi
+left=$( { find "$upd" -name '*.ko' 2>/dev/null || true; } | wc -l)
+expect_eq "no module left in updates/dkms" "$left" 0
+check "no DKMS state left" in_root test ! -e /var/lib/dkms/dm-raid-p2p
+check "no p2praid-tool left" in_root test ! -e /usr/bin/p2praid-tool
+
 expect_eq "the host's /var/lib/dkms, /usr/src and /lib/modules unchanged" "$(host_state)" "$before"
 
-# --- the rig loads and uses them ----------------------------------------------
-if [ "${RP_DEB_RIG:-1}" != 0 ] && [ -d "$built" ]; then
-	check "the rig loads the DKMS-built modules and runs a raid1 on them" \
-		"$RP_TOP/tests/vm/vm-run" --share "$built" --timeout 600 -- \
-		"$RP_TOP/tests/packaging/dkms-load.sh" "$built"
+# --- the rig loads and uses the installed modules -----------------------------
+if [ "${RP_DEB_RIG:-1}" != 0 ] && [ -f "$installed/dm-raid-p2p.ko" ]; then
+	check "the rig loads the modules the package installed and runs a raid1 on them" \
+		"$RP_TOP/tests/vm/vm-run" --share "$installed" --timeout 600 -- \
+		"$RP_TOP/tests/packaging/dkms-load.sh" "$installed"
 fi
 finish

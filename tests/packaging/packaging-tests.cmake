@@ -4,8 +4,10 @@
 # deb-dkms-conf: dkms.conf against the sources (seconds, no root).
 # systemd-unit: the monitor's unit file (seconds).
 # long.deb-dkms: builds both packages, checks them, builds the modules with
-# dkms against the rig kernel and its source tarball, and loads them in the
-# rig; in make check-all (a few minutes: the tool's package build is most).
+# dkms against the rig kernel and its source tarball, installs the packages
+# with dpkg in a scratch Debian root (their maintainer scripts build and
+# install the modules), and loads the installed modules in the rig; in make
+# check-all (a few minutes: the tool's package build is most).
 add_test(NAME deb-dkms-conf
          COMMAND ${PROJECT_SOURCE_DIR}/tests/packaging/deb-test.sh conf)
 set_tests_properties(deb-dkms-conf PROPERTIES LABELS unit TIMEOUT 60)
