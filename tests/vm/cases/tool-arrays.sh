@@ -10,7 +10,8 @@
 #   tool-arrays.sh second DIR  the udev rule (udevd started, the block
 #                              devices' events replayed) assembles all
 #                              three with no command typed, the linear
-#                              one from its record, data verifies, stop;
+#                              one from its record, data verifies; table
+#                              names drives by /dev/disk/by-id; stop;
 #                              assemble --scan finds both again with the
 #                              same UUIDs, data verifies; with a raid1
 #                              member's superblock gone, assemble refuses
@@ -103,6 +104,12 @@ second() {
 	check "r1 data verifies after the udev assembly" fio_pattern r1 verify
 	check "r5 data verifies after the udev assembly" fio_pattern r5 verify
 	check "lin data verifies after the udev assembly" fio_pattern lin verify
+	# udev made /dev/disk/by-id links: tables name drives by them, which
+	# stay with the drive, not by /dev/nvmeXnY, given out in probe order.
+	local tbl ids
+	tbl=$("$tool" table --level raid1 --devices "$SW0" "$SW1" 2>/tmp/err || true)
+	ids=$(grep -oE '/dev/disk/by-id/nvme-[^ ]+' <<<"$tbl" | xargs -r readlink -f | xargs)
+	expect_eq "with udev's links, table names the members by /dev/disk/by-id" "$ids" "$SW0 $SW1"
 	check "stop all three" stop_all
 	check "assemble --scan after a reboot" \
 		sh -c "'$tool' --reportformat json assemble --scan >/tmp/assemble.json"
