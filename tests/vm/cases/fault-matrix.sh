@@ -44,7 +44,8 @@
 # main loop waits in bdrv_aio_cancel, holding the big lock, for a write
 # whose data is in another drive's CMB, which its DMA helpers copy through
 # their one bounce buffer); the guest stops. raid5, raid10 passed. The
-# resets run last for that reason.
+# resets run last for that reason. QEMU 10.0.2 (bookworm-backports) passed
+# the raid1 reset too.
 #
 # Known defect: "reload" can fail a few P2P writes with EREMOTEIO (seen on
 # raid6: 2 of a whole-array fio run). dm's table swap installs limits
