@@ -14,7 +14,7 @@ CMAKE_FLAGS ?=
 TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
-.PHONY: all help deps rig rig-debug kernel rootfs modules rig-modules tool check \
+.PHONY: all help deps rig rig-debug kernel rootfs qemu modules rig-modules tool check \
 	check-unit check-asan check-vm check-debug check-kernels check-all demo bench profile \
 	install deb clean
 
@@ -47,12 +47,15 @@ kernel: deps
 rootfs: deps
 	@tests/vm/build-rootfs >/dev/null
 
-rig: kernel rootfs
+qemu: deps
+	@tests/vm/build-qemu >/dev/null
+
+rig: kernel rootfs qemu
 
 # The debug guest kernel (tests/vm/kernel-debug.config: lockdep, KASAN,
 # fault injection) and our modules for it; `tests/vm/vm-run --debug-kernel`
 # boots it.
-rig-debug: rootfs
+rig-debug: rootfs qemu
 	RP_KFLAVOUR=debug $(MAKE) --no-print-directory kernel rig-modules
 
 # Build the modules against KDIR and stage the .ko files for the rig and

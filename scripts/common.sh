@@ -131,12 +131,13 @@ rp_apt_update() { # DIR [MAXAGE]
 	fi
 }
 
-# Download linux-source-SERIES at exactly VERSION into $RP_CACHE/downloads
-# (kept: a second call costs nothing and needs no network); print its path.
-rp_fetch_kernel_source() { # SERIES VERSION
-	local series=$1 ver=$2 dl="$RP_CACHE/downloads" pkg="linux-source-$1" f
-	f="$dl/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/')_all.deb"
-	if [ ! -s "$f" ]; then
+# Download the Debian package PKG at exactly VERSION from $RP_KSUITES into
+# $RP_CACHE/downloads (kept: a second call costs nothing and needs no
+# network); print its path.
+rp_fetch_deb() { # PKG VERSION
+	local pkg=$1 ver=$2 dl="$RP_CACHE/downloads" f
+	f=$(rp_cached_deb "$dl" "$pkg" "$ver")
+	if [ -z "$f" ]; then
 		mkdir -p "$dl"
 		rp_apt_opts "$dl/apt"
 		rp_apt_update "$dl/apt"
@@ -145,7 +146,43 @@ rp_fetch_kernel_source() { # SERIES VERSION
 			(cd "$dl" && apt-get "${rp_apt[@]}" -qq download "$pkg=$ver" >&2)
 		} || rp_die "cannot download $pkg $ver from $RP_KSUITES" \
 			"(apt-cache madison $pkg in those suites lists what exists)"
+		f=$(rp_cached_deb "$dl" "$pkg" "$ver")
 	fi
-	[ -s "$f" ] || rp_die "downloaded $pkg $ver, but $f is not there"
+	[ -n "$f" ] || rp_die "downloaded $pkg $ver, but it is not in $dl"
+	[ "$(dpkg-deb -f "$f" Version)" = "$ver" ] || rp_die "$f is not version $ver"
 	echo "$f"
+}
+
+# The downloaded .deb of PKG VERSION in DIR, if there is one (apt writes
+# the epoch's colon as %3a).
+rp_cached_deb() { # DIR PKG VERSION
+	local f
+	for f in "$1/${2}_$(printf '%s' "$3" | sed 's/:/%3a/')"_*.deb; do
+		[ -s "$f" ] && { echo "$f"; return 0; }
+	done
+	return 0
+}
+
+# Download linux-source-SERIES at exactly VERSION; print its path.
+rp_fetch_kernel_source() { # SERIES VERSION
+	rp_fetch_deb "linux-source-$1" "$2"
+}
+
+# Cache key of the rig's QEMU: the hash of its pin (tests/vm/qemu.pin).
+rp_qemu_key() {
+	rp_hash "$RP_TOP/tests/vm/qemu.pin"
+}
+
+# The QEMU system emulator the rig runs: the pinned one that
+# tests/vm/build-qemu unpacked, or $RP_QEMU (a command or a path) to try
+# another. Prints it; fails if the pinned one is not built.
+rp_qemu() {
+	if [ -n "${RP_QEMU:-}" ]; then
+		echo "$RP_QEMU"
+		return 0
+	fi
+	local q
+	q="$RP_CACHE/qemu/$(rp_qemu_key)"
+	[ -e "$q/.rp-built" ] || return 1
+	echo "$q/bin/qemu-system-x86_64"
 }
