@@ -140,7 +140,8 @@ bench: rig rig-modules tool
 	$(BENCH_RUN) -- tests/bench/rig-bench.sh $(BENCH_OUT)
 	RP_BENCH_METER=$(abspath $(BUILD))/bench-dma.cells.json \
 		$(BENCH_RUN) --dma-trace $(BUILD)/bench-dma.trace -- tests/bench/rig-bench.sh $(BENCH_OUT)
-	tests/bench/meter-merge --icount '$(BENCH_ICOUNT)' $(BENCH_OUT)/results.json \
+	tests/bench/meter-merge --icount '$(BENCH_ICOUNT)' \
+		--qemu "$$(. scripts/common.sh && "$$(rp_qemu)" --version | head -1)" $(BENCH_OUT)/results.json \
 		$(BUILD)/bench-dma.cells.json $(BUILD)/bench-dma.trace
 	tests/bench/report $(BENCH_OUT)/results.json
 

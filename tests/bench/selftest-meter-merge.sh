@@ -37,7 +37,7 @@ cat >"$dir/c.json" <<'C'
   "workload": "seq-write", "buffer": "p2p", "user_bytes": 0, "errno": 121}]
 C
 cp "$dir/r.json" "$dir/r0.json"
-"$here/meter-merge" --icount 3 --commit abc "$dir/r.json" "$dir/c.json" "$dir/t" || not_ok "meter-merge exits 0"
+"$here/meter-merge" --icount 3 --commit abc --qemu "QEMU emulator version 10.0.2" "$dir/r.json" "$dir/c.json" "$dir/t" || not_ok "meter-merge exits 0"
 j() { jq -r "$1" "$dir/r.json"; }
 expect_eq "raid-p2p cell: host RAM per user byte" "$(j '.runs[0].host_ram_bytes_per_user_byte')" 0.25
 expect_eq "raid-p2p cell: own CMB bytes" "$(j '.runs[0].own_cmb_bytes')" 4096
@@ -47,9 +47,11 @@ expect_eq "a failed job gives null" "$(j '.runs[1].host_ram_bytes_per_user_byte'
 expect_eq "a cell without a pass gives null" "$(j '.runs[2] | has("host_ram_bytes") and .host_ram_bytes == null')" true
 expect_eq "icount" "$(j '.icount')" 3
 expect_eq "git_commit" "$(j '.git_commit')" abc
+expect_eq "qemu" "$(j '.qemu')" "QEMU emulator version 10.0.2"
 expect_eq "the other fields are kept" "$(j '.kernel')" 6.12.118
 "$here/meter-merge" "$dir/r0.json" "$dir/c.json" "$dir/t" >/dev/null || not_ok "meter-merge without --icount"
 expect_eq "no --icount: null" "$(jq -r .icount "$dir/r0.json")" null
+expect_eq "no --qemu: null" "$(jq -r .qemu "$dir/r0.json")" null
 
 jq '.[1].mark = "meter/md/raid5/x/p2p"' "$dir/c.json" >"$dir/c1.json"
 err=$("$here/meter-merge" "$dir/r0.json" "$dir/c1.json" "$dir/t" 2>&1 >/dev/null)
