@@ -109,9 +109,9 @@ set_tests_properties(cross.kernel-roundtrip PROPERTIES LABELS cross RUN_SERIAL O
 # The debug kernel (make rig-debug): tests labelled "debug" boot it, and
 # run in make check-debug (part of make check-all). Faults with P2P buffers
 # in flight (tests/vm/cases/fault-matrix.sh), every level and fault, run
-# there; make check runs raid5's hot-remove and controller reset, and
-# raid1's provider unbind, on the normal kernel (vm.fault-smoke,
-# vm.fault-provider).
+# there; make check runs raid5's hot-remove and controller reset, raid1's
+# controller reset, and raid1's provider unbind, on the normal kernel
+# (vm.fault-smoke, vm.fault-reset, vm.fault-provider).
 add_test(NAME debug.vm-run-selftest COMMAND ${PROJECT_SOURCE_DIR}/tests/vm/selftest-debug-kernel.sh)
 set_tests_properties(debug.vm-run-selftest PROPERTIES LABELS debug RUN_SERIAL ON TIMEOUT 900)
 add_test(NAME debug.fault-matrix
@@ -128,6 +128,12 @@ add_test(NAME vm.fault-smoke
          COMMAND ${RP_VM_RUN} --timeout 900 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
 set_tests_properties(vm.fault-smoke PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 900
   ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid5;RP_FAULT_KINDS=hotremove reset")
+# A raid1 member's controller reset with P2P writes in flight (the case
+# that deadlocked QEMU 7.2; tests/vm/qemu.pin).
+add_test(NAME vm.fault-reset
+         COMMAND ${RP_VM_RUN} --timeout 600 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)
+set_tests_properties(vm.fault-reset PROPERTIES LABELS vm RUN_SERIAL ON TIMEOUT 600
+  ENVIRONMENT "RP_BUILD=${PROJECT_BINARY_DIR};RP_FAULT_LEVELS=raid1;RP_FAULT_KINDS=reset")
 # The drive whose CMB a raid1 resync uses is unbound during that resync.
 add_test(NAME vm.fault-provider
          COMMAND ${RP_VM_RUN} --timeout 600 -- ${PROJECT_SOURCE_DIR}/tests/vm/cases/fault-matrix.sh)

@@ -40,12 +40,10 @@
 #
 # RP_FAULT_LEVELS and RP_FAULT_KINDS narrow the matrix (default: all).
 #
-# Known rig limit: QEMU 7.2 (Debian 12) deadlocks on "reset" for raid1 (its
-# main loop waits in bdrv_aio_cancel, holding the big lock, for a write
-# whose data is in another drive's CMB, which its DMA helpers copy through
-# their one bounce buffer); the guest stops. raid5, raid10 passed. The
-# resets run last for that reason. QEMU 10.0.2 (bookworm-backports) passed
-# the raid1 reset too.
+# The rig's QEMU is pinned (tests/vm/qemu.pin) because Debian 12's QEMU 7.2
+# deadlocks on "reset" for raid1: its main loop waits in bdrv_aio_cancel,
+# holding the big lock, for a write whose data is in another drive's CMB,
+# which its DMA helpers copy through their one bounce buffer.
 #
 # Known defect: "reload" can fail a few P2P writes with EREMOTEIO (seen on
 # raid6: 2 of a whole-array fio run). dm's table swap installs limits
