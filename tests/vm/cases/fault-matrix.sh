@@ -45,8 +45,9 @@
 # holding the big lock, for a write whose data is in another drive's CMB,
 # which its DMA helpers copy through their one bounce buffer.
 #
-# Known defect: "reload" can fail a few P2P writes with EREMOTEIO (seen on
-# raid6: 2 of a whole-array fio run). dm's table swap installs limits
+# Known defect: "reload" can fail a few P2P writes with EREMOTEIO (on the
+# debug kernel and QEMU 10.0.2: 2 writes each on raid1, raid10 and raid6;
+# raid5 passed). dm's table swap installs limits
 # without BLK_FEAT_PCI_P2PDMA, and a bio built before the new table's
 # preresume sets it again fails; that window is dm core's (the swap and
 # its RCU grace period), outside any target hook.
