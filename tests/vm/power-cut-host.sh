@@ -21,6 +21,7 @@ extra=${RP_PCUT_EXTRA:-}
 [[ $cuts =~ ^[1-9][0-9]*$ ]] || { echo "power-cut: RP_PCUT_CUTS must be at least 1" >&2; exit 1; }
 
 boot() { # PHASE [RUN]
+	echo "${next[$1.${2:-}]:-}" >"$dir/next"
 	"$here/vm-run" --topology switch4ns --power-cut --keep-disks "$dir/disks" --share "$dir" \
 		--timeout 900 -- "$here/cases/power-cut.sh" "$1" "$dir" "${2:-}"
 }
@@ -37,6 +38,16 @@ cut_boot() {
 	[ "$st" -eq 0 ] || { echo "power-cut: vm-run ended run $2 with $st, expected 0" >&2; exit 1; }
 	echo "power-cut: cut $(($2 + 1)) done, during run $2 ($1)"
 }
+
+# The phase of the boot after each (DIR/next tells the guest): the cut
+# before the resync phase leaves more dirty regions than the others.
+declare -A next=()
+phases=(create.0)
+for ((r = 1; r < cuts; r++)); do phases+=("write.$r"); done
+r=$cuts
+for e in $extra; do phases+=("$e.$r") && r=$((r + 1)); done
+phases+=(final.)
+for ((i = 0; i + 1 < ${#phases[@]}; i++)); do next[${phases[i]}]=${phases[i + 1]%.*}; done
 
 start=$(date +%s)
 cut_boot create 0

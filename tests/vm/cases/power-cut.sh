@@ -88,6 +88,29 @@ writers() {
 	log "run $1: ${#PIDS[@]} writers from $([ "$prov" = host ] && echo "host memory" || echo "rp-sw0's CMB")"
 }
 
+# dirty_all: before the cut that the resync phase comes back from, write
+# 64 KiB in every MiB past REGION of every array, to leave more of its
+# regions dirty. md sends a resync's requests before its rate cap holds,
+# up to a window of them in flight: raid10's is 32 MiB (raid1's 2 MiB,
+# raid5's a stripe cache), so a raid10 whose only dirty regions were
+# REGION's would resync them within a second at any cap, and no longer be
+# resyncing when the resync phase cuts the power. The data there is not
+# checked (pcut verifies REGION); md's check after the resync still is.
+dirty_all() {
+	local a bytes off=$((${REGION%M} << 20)) pids=()
+	for a in "${WRITTEN[@]}"; do
+		bytes=$(blockdev --getsize64 "/dev/mapper/$a")
+		fio --name="dirty-$a" --filename="/dev/mapper/$a" --rw=write:960k --bs=64k \
+			--offset="$off" --size=$((bytes - off)) --direct=1 --ioengine=libaio \
+			--iodepth=16 --eta=never --output=/dev/null &
+		pids+=($!)
+	done
+	for a in "${!pids[@]}"; do
+		wait "${pids[a]}" || die "${WRITTEN[a]}: cannot dirty its regions"
+	done
+	log "64 KiB in every MiB of ${WRITTEN[*]} written, for the resync phase"
+}
+
 # cut_during RUN: let the writers run for a random 2 to 6 s, check that they all
 # still write, record the moment, and cut the power.
 cut_during() {
@@ -109,6 +132,7 @@ cut_during() {
 			[ "$(stat "$a" user_write)" -eq 0 ] || die "$a: a host-memory run counted P2P writes"
 		fi
 	done
+	[ "$(cat "$dir/next" 2>/dev/null)" = resync ] && dirty_all
 	# md sets a region's bit on disk before it writes there: every array
 	# being written has some.
 	for a in "${WRITTEN[@]}"; do
