@@ -23,6 +23,18 @@ rp_hash() {
 	done | sha256sum | cut -c1-12
 }
 
+# rp_must_build OUT LOCK: whether the cache entry OUT is still to be built.
+# Returns 1 if it is built, now or once the builder this one waited for is
+# done. Else returns 0 holding LOCK (on fd 9, until the caller exits): one
+# builder at a time builds OUT, the others wait, then find it built.
+rp_must_build() {
+	[ ! -e "$1/.rp-built" ] || return 1
+	mkdir -p "${2%/*}"
+	exec 9>"$2"
+	flock 9
+	[ ! -e "$1/.rp-built" ]
+}
+
 # The guest kernel's flavour (RP_KFLAVOUR): empty for the normal kernel,
 # "debug" for the one with lockdep, KASAN and fault injection
 # (tests/vm/kernel-debug.config). Each flavour has its own cache entry
