@@ -35,6 +35,17 @@ rp_must_build() {
 	[ ! -e "$1/.rp-built" ]
 }
 
+# rp_debootstrap OUT SUITE PKGS: a minbase Debian SUITE with the packages
+# PKGS (comma-separated) in OUT, its log in OUT.log, without apt's lists,
+# caches and downloaded packages.
+rp_debootstrap() {
+	command -v debootstrap >/dev/null || rp_die "debootstrap missing: run scripts/install-deps"
+	rm -rf "$1"
+	debootstrap --variant=minbase --include="$3" "$2" "$1" "$RP_MIRROR" >"$1.log" 2>&1 ||
+		{ tail -20 "$1.log" >&2; rp_die "debootstrap failed (log: $1.log)"; }
+	rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb
+}
+
 # The guest kernel's flavour (RP_KFLAVOUR): empty for the normal kernel,
 # "debug" for the one with lockdep, KASAN and fault injection
 # (tests/vm/kernel-debug.config). Each flavour has its own cache entry
