@@ -20,16 +20,26 @@ cuts=${RP_PCUT_CUTS:-2}
 extra=${RP_PCUT_EXTRA:-}
 [[ $cuts =~ ^[1-9][0-9]*$ ]] || { echo "power-cut: RP_PCUT_CUTS must be at least 1" >&2; exit 1; }
 
-boot() { # PHASE [RUN]
-	echo "${next[$1.${2:-}]:-}" >"$dir/next"
+# The boots in order, as PHASE.RUN: run 0 creates the arrays, the runs
+# up to RP_PCUT_CUTS write, the extra phases follow, and the final boot
+# (no run) only checks. Each boot but the last ends in a power cut, and
+# each learns from DIR/next which phase the next boot is: the cut before
+# the resync phase leaves more dirty regions than the others.
+phases=(create.0)
+for ((r = 1; r < cuts; r++)); do phases+=("write.$r"); done
+for e in $extra; do phases+=("$e.$r") && r=$((r + 1)); done
+phases+=(final.)
+
+boot() { # PHASE RUN NEXT
+	echo "$3" >"$dir/next"
 	"$here/vm-run" --topology switch4ns --power-cut --keep-disks "$dir/disks" --share "$dir" \
-		--timeout 900 -- "$here/cases/power-cut.sh" "$1" "$dir" "${2:-}"
+		--timeout 900 -- "$here/cases/power-cut.sh" "$1" "$dir" "$2"
 }
 
-# cut_boot PHASE RUN: a boot that must end in a power cut during run RUN.
+# cut_boot PHASE RUN NEXT: a boot that must end in a power cut during run RUN.
 cut_boot() {
 	local st
-	boot "$1" "$2"
+	boot "$1" "$2" "$3"
 	st=$?
 	if [ ! -e "$dir/cut-$2" ]; then
 		echo "power-cut: the $1 boot of run $2 ended without a cut (status $st)" >&2
@@ -39,25 +49,12 @@ cut_boot() {
 	echo "power-cut: cut $(($2 + 1)) done, during run $2 ($1)"
 }
 
-# The phase of the boot after each (DIR/next tells the guest): the cut
-# before the resync phase leaves more dirty regions than the others.
-declare -A next=()
-phases=(create.0)
-for ((r = 1; r < cuts; r++)); do phases+=("write.$r"); done
-r=$cuts
-for e in $extra; do phases+=("$e.$r") && r=$((r + 1)); done
-phases+=(final.)
-for ((i = 0; i + 1 < ${#phases[@]}; i++)); do next[${phases[i]}]=${phases[i + 1]%.*}; done
-
 start=$(date +%s)
-cut_boot create 0
-run=1
-for ((; run < cuts; run++)); do cut_boot write "$run"; done
-for e in $extra; do
-	cut_boot "$e" "$run"
-	run=$((run + 1))
+n=${#phases[@]}
+for ((i = 0; i + 1 < n; i++)); do
+	cut_boot "${phases[i]%.*}" "${phases[i]#*.}" "${phases[i + 1]%.*}"
 done
-boot final
+boot final "" ""
 st=$?
-echo "power-cut: $run cuts, $((run + 1)) boots, $(($(date +%s) - start)) s"
+echo "power-cut: $((n - 1)) cuts, $n boots, $(($(date +%s) - start)) s"
 exit "$st"
