@@ -24,7 +24,7 @@ modprobe dm-raid-p2p || die "cannot load dm-raid-p2p"
 before=$(dmsetup ls | sort)
 
 # Partitions of half a switch drive each (less 2 MiB for the partition
-# table): with the 256 MiB drives of a plain rig, 127 MiB, on which
+# table): with the 256 MiB drives of a plain rig, 126 MiB, on which
 # fsstress-based tests (generic/013, 014, 018, 020) run out of space;
 # long.suite-xfstests boots with --disk-size 2G, for 1022 MiB.
 rig_suite_arrays xf $(($(blockdev --getsize64 "$(rig_dev rp-sw0)") / 2 / 1048576 - 2))
