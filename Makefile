@@ -15,7 +15,7 @@ TOP := $(abspath .)
 RIG_KDIR = $(shell . scripts/common.sh && rp_kernel_dir)/linux
 
 .PHONY: all help deps rig rig-debug kernel rootfs qemu modules rig-modules tool check \
-	check-unit check-asan check-vm check-debug check-kernels check-all demo bench profile \
+	check-unit check-asan check-vm check-debug check-kernels check-all demo bench profile cpu-ab \
 	install deb clean
 
 all: tool modules
@@ -28,6 +28,7 @@ help:
 	@echo 'make check-debug          the fault matrix and more on the debug guest kernel'
 	@echo 'make bench                fio benchmark in the rig: docs/benchmarks/'
 	@echo 'make profile              perf profile of raid-p2p and dm raid in the rig'
+	@echo 'make cpu-ab               guest CPU per I/O, raid-p2p against dm raid, pair by pair'
 	@echo 'make modules [KDIR=...]   build the kernel modules against a kernel build tree'
 	@echo 'make tool                 build p2praid-tool and the test programs'
 	@echo 'make install              install the modules (extra/) and the tool'
@@ -158,6 +159,21 @@ profile: rig rig-modules tool
 	RP_BENCH_EMULATION="TCG -icount shift=3, kmemleak off" \
 	tests/vm/vm-run --no-kmemleak --icount 3 --share $(PROFILE_DIR) --timeout 1800 -- \
 		tests/bench/rig-bench.sh $(abspath $(PROFILE_DIR))
+
+# Guest CPU per I/O, raid-p2p against dm raid, in alternating pairs in one
+# boot under icount (tests/bench/cpu-ab.sh; docs/benchmarks/README.md).
+# AB_LEVELS, AB_JOBS (fio rw=), AB_PAIRS; AB_PERF=1 also records the first
+# pair under perf. Results in $(BUILD)/cpu-ab/.
+AB_DIR ?= $(BUILD)/cpu-ab
+AB_LEVELS ?= raid0 raid1 raid10 raid6
+AB_JOBS ?= randread randwrite
+AB_PAIRS ?= 4
+AB_PERF ?= 0
+cpu-ab: rig rig-modules tool
+	rm -rf $(AB_DIR) && mkdir -p $(AB_DIR)
+	RP_AB_LEVELS="$(AB_LEVELS)" RP_AB_JOBS="$(AB_JOBS)" RP_AB_PAIRS=$(AB_PAIRS) RP_AB_PERF=$(AB_PERF) \
+	tests/vm/vm-run --no-kmemleak --icount 3 --share $(AB_DIR) --timeout 3600 -- \
+		tests/bench/cpu-ab.sh $(abspath $(AB_DIR))
 
 install:
 	$(MAKE) -C "$(KDIR)" M="$(TOP)" KSRC="$(abspath $(KSRC))" INSTALL_MOD_DIR=extra modules_install
