@@ -91,6 +91,22 @@ rig_suite_arrays() {
 	dm_create "$1-r1" "0 $PER raid-p2p raid1 2 64 nosync 2 - ${P[sw0.2]} - ${P[sw1.2]}" ||
 		die "raid1 table refused"
 }
+# rig_udev_start / rig_udev_stop: systemd-udevd for an external suite
+# that expects a udev-managed /dev (the guest runs no udev of its own):
+# blktests' dm-dust test writes to the device's /dev/mapper node, and
+# fstests waits for dm devices' nodes with `udevadm wait`, for ever
+# without udev. Stop it again before removing arrays made before it
+# started: dmsetup would wait on udev for them. Afterwards dmsetup
+# manages the nodes itself (DM_DISABLE_UDEV).
+rig_udev_start() {
+	/lib/systemd/systemd-udevd --daemon || die "cannot start systemd-udevd"
+	udevadm trigger --action=add && udevadm settle --timeout=60 || die "udev did not settle"
+}
+rig_udev_stop() {
+	udevadm settle --timeout=60 || true
+	udevadm control --exit || die "cannot stop systemd-udevd"
+	export DM_DISABLE_UDEV=1
+}
 rig_bdf() { (cd -P "/sys/class/nvme/$(rig_ctrl "$1")/device" && echo "${PWD##*/}"); }
 rig_p2pmem() { echo "/sys/bus/pci/devices/$(rig_bdf "$1")/p2pmem"; }
 rig_sectors() { blockdev --getsz "$1"; }

@@ -26,15 +26,11 @@ rig_suite_arrays bt 64
 # blktests expects a udev-managed /dev: dm/002 creates a dm-dust device
 # and writes to its /dev/mapper node, which without udev does not exist
 # (dd then writes a regular file, and the test fails as if dm-dust had
-# not seen the writes). The guest runs no udev of its own: start it.
-# It runs for blktests only: dmsetup would wait on it for the arrays made
-# before it started, so it stops again after check, and dmsetup then
-# manages the nodes itself (DM_DISABLE_UDEV).
-/lib/systemd/systemd-udevd --daemon || die "cannot start systemd-udevd"
+# not seen the writes). udev runs for check only.
 # null_blk's tests set it up through configfs, where a booted system has it.
 findmnt -t configfs /sys/kernel/config >/dev/null ||
 	mount -t configfs configfs /sys/kernel/config || die "cannot mount configfs"
-udevadm trigger --action=add && udevadm settle --timeout=60 || die "udev did not settle"
+rig_udev_start
 
 cfg=/tmp/blktests.config
 cat >"$cfg" <<EOF
@@ -44,9 +40,7 @@ EOF
 mkdir -p "$OUT/blktests"
 # shellcheck disable=SC2086
 (cd "$BT" && ./check -c "$cfg" -o "$OUT/blktests" $GROUPS_) >"$OUT/blktests.out" 2>&1 && rc=0 || rc=$?
-udevadm settle --timeout=60 || true
-udevadm control --exit || die "cannot stop systemd-udevd"
-export DM_DISABLE_UDEV=1
+rig_udev_stop
 # The results, one line per test: "block/003 => bt-r5 (desc) [passed]".
 sed -n 's/\x1b\[[0-9;]*[A-Za-z]//g; /\[\(passed\|not run\|failed\)\]/p' "$OUT/blktests.out" |
 	tr -s ' ' | sed 's/^/  blktests| /'

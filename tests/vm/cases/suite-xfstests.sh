@@ -40,12 +40,8 @@ mkdir -p /mnt/test /mnt/scratch
 [ -e /etc/mtab ] || ln -s ../proc/self/mounts /etc/mtab
 
 # fstests waits for the nodes of the dm devices it makes (dm-flakey in
-# generic/034 and others) with `udevadm wait`, which without udev waits
-# for ever: the guest runs no udev of its own, so start it, as
-# suite-blktests.sh does, for check only (dmsetup would wait on it for the
-# arrays made before it started).
-/lib/systemd/systemd-udevd --daemon || die "cannot start systemd-udevd"
-udevadm trigger --action=add && udevadm settle --timeout=60 || die "udev did not settle"
+# generic/034 and others) with `udevadm wait`: udev runs for check only.
+rig_udev_start
 for fs in $FSLIST; do
 	cfg=/tmp/xfstests.$fs.config
 	mkdir -p "$OUT/xfstests/$fs"
@@ -77,9 +73,7 @@ EOF
 		check "$fs: $a healthy" grep -Eqx 'A+' <<<"$(field "$a" 3)"
 	done
 done
-udevadm settle --timeout=60 || true
-udevadm control --exit || die "cannot stop systemd-udevd"
-export DM_DISABLE_UDEV=1
+rig_udev_stop
 dmsetup remove xf-r5 && dmsetup remove xf-r1
 expect_torn_down "$before"
 finish
